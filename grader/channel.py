@@ -1,0 +1,152 @@
+"""The narrow channel between the judge and the process that runs student code.
+
+Everything crossing it is a frame: an 8-byte big-endian length, then that many
+bytes. Structured messages are JSON objects; arrays are ``.npy`` bytes. The
+judge never unpickles anything and checks every array's header (dtype kind,
+shape, size) before it touches the data.
+"""
+
+import io
+import json
+import os
+import selectors
+import struct
+import time
+
+import numpy as np
+
+HEADER = struct.Struct(">Q")
+MAX_JSON = 1 << 20
+NUMERIC_KINDS = "biuf"      # bool, signed, unsigned, float; never object/str/complex/void
+
+
+class ChannelError(ValueError):
+    """A frame or array that does not follow the protocol."""
+
+
+def frame(payload):
+    return HEADER.pack(len(payload)) + payload
+
+
+def json_frame(obj):
+    return frame(json.dumps(obj, separators=(",", ":"), allow_nan=False).encode("utf-8"))
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def encode_array(array):
+    """npy bytes of a plain ndarray (never pickled)."""
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def split_frames(data, max_frames=64):
+    """Split a byte string into its frames; ChannelError if it is malformed."""
+    frames, pos = [], 0
+    while pos < len(data):
+        if len(frames) >= max_frames:
+            raise ChannelError("too many frames")
+        if pos + HEADER.size > len(data):
+            raise ChannelError("truncated frame header")
+        (size,) = HEADER.unpack_from(data, pos)
+        pos += HEADER.size
+        if size > len(data) - pos:
+            raise ChannelError("truncated frame")
+        frames.append(data[pos:pos + size])
+        pos += size
+    return frames
+
+
+def decode_json(payload):
+    if len(payload) > MAX_JSON:
+        raise ChannelError("message too large")
+    try:
+        obj = json.loads(bytes(payload).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raise ChannelError(f"malformed message ({type(err).__name__})") from None
+    if not isinstance(obj, dict):
+        raise ChannelError("a message must be a JSON object")
+    return obj
+
+
+def decode_array(payload, max_elements):
+    """A plain numeric ndarray from npy bytes, checked before it is built.
+
+    Raises ChannelError for anything but a plain numeric array of at most
+    ``max_elements`` elements whose data is exactly the size the header says.
+    """
+    payload = bytes(payload)
+    stream = io.BytesIO(payload)
+    try:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream, max_header_size=4096)
+        elif version in ((2, 0), (3, 0)):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream, max_header_size=4096)
+        else:
+            raise ChannelError(f"unsupported npy version {version}")
+    except ChannelError:
+        raise
+    except Exception as err:  # numpy raises ValueError and friends for bad headers
+        raise ChannelError(f"malformed array header ({type(err).__name__})") from None
+    if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
+        raise ChannelError(f"array of {dtype} is not a plain numeric array")
+    if dtype.kind not in NUMERIC_KINDS:
+        raise ChannelError(f"array has dtype {dtype}, not a real number type")
+    if not isinstance(shape, tuple) or not all(isinstance(d, int) and d >= 0 for d in shape) or len(shape) > 32:
+        raise ChannelError("array has an invalid shape")
+    count = 1
+    for dim in shape:
+        count *= dim
+    if count > max_elements:
+        raise ChannelError(f"array has {count} elements, more than the {max_elements} allowed")
+    data = payload[stream.tell():]
+    if len(data) != count * dtype.itemsize:
+        raise ChannelError("array data does not match its header")
+    array = np.frombuffer(data, dtype=dtype, count=count)
+    order = "F" if fortran else "C"
+    return np.array(array.reshape(shape, order=order), dtype=dtype.newbyteorder("="), copy=True)
+
+
+class FrameReader:
+    """Read frames from a pipe with a deadline, never blocking past it."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.buffer = bytearray()
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(fd, selectors.EVENT_READ)
+        os.set_blocking(fd, False)
+
+    def close(self):
+        self.selector.close()
+
+    def read(self, deadline, max_size):
+        """One frame's payload; None on EOF; TimeoutError past ``deadline`` (None: wait)."""
+        while True:
+            if len(self.buffer) >= HEADER.size:
+                (size,) = HEADER.unpack_from(self.buffer, 0)
+                if size > max_size:
+                    raise ChannelError(f"frame of {size} bytes exceeds {max_size}")
+                if len(self.buffer) >= HEADER.size + size:
+                    payload = bytes(self.buffer[HEADER.size:HEADER.size + size])
+                    del self.buffer[:HEADER.size + size]
+                    return payload
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                raise TimeoutError
+            if not self.selector.select(remaining):
+                continue
+            try:
+                chunk = os.read(self.fd, 1 << 20)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                return None
+            self.buffer += chunk

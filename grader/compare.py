@@ -1,0 +1,112 @@
+"""Compare one received array with the expected one and explain any difference.
+
+Checks, in order: present, a numpy array, a real number type, the exact shape
+(no broadcasting), finite values, then ``|got - expected| <= atol + rtol*|expected|``
+element by element. The first check that fails is the one reported, with the
+numbers a student needs: where, expected, got, by how much.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Mismatch:
+    name: str
+    kind: str          # missing | none | type | dtype | shape | nonfinite | value
+    message: str       # one line, safe to show for a public case
+    bad: int = 0       # elements outside the tolerance
+    total: int = 0
+
+
+def fmt(value):
+    return f"{value:.6g}" if np.isfinite(value) else str(value)
+
+
+def where(index):
+    return "[" + ", ".join(str(int(i)) for i in index) + "]"
+
+
+def compare(name, info, got, expected, atol, rtol, source="returned"):
+    """None when ``got`` matches ``expected``; else a Mismatch.
+
+    ``info`` is the worker's description of the value ({kind: array|missing|
+    none|type|dtype}); ``got`` the parsed array or None. ``source`` says how
+    the value reaches the judge: "returned" by a call or an "attribute".
+    """
+    want = f"a numpy array of shape {tuple(expected.shape)}"
+    kind = info.get("kind")
+    if kind in ("missing", "none") or (kind == "array" and got is None):
+        if source == "attribute":
+            return Mismatch(name, "missing", f"self.{name} is not set (still None): "
+                                             f"store {want} in self.{name}")
+        return Mismatch(name, "missing", f"{name} is None: {source} nothing; return {want}")
+    if kind == "type":
+        return Mismatch(name, "type", f"{name} is a {info.get('type', 'value')}, expected {want}")
+    if kind == "dtype":
+        return Mismatch(name, "dtype", f"{name} has dtype {info.get('dtype')}; expected real "
+                                       f"numbers ({expected.dtype})")
+    if kind != "array":
+        return Mismatch(name, "type", f"{name} could not be read back from your program")
+    if got.dtype.kind == "b" and expected.dtype.kind != "b":
+        return Mismatch(name, "dtype", f"{name} holds booleans; expected real numbers ({expected.dtype})")
+    if got.shape != expected.shape:
+        return Mismatch(name, "shape", _shape_message(name, got.shape, expected.shape))
+    total = expected.size
+    got64 = got.astype(np.float64)
+    exp64 = expected.astype(np.float64)
+    finite = np.isfinite(got64)
+    if not finite.all():
+        index = np.unravel_index(int(np.argmin(finite)), got.shape) if got.ndim else ()
+        count = int(total - finite.sum())
+        return Mismatch(name, "nonfinite", f"{name} contains {fmt(got64[index])} at {where(index)} "
+                                           f"({count} of {total} values are not finite)",
+                        count, total)
+    error = np.abs(got64 - exp64)
+    allowed = atol + rtol * np.abs(exp64)
+    outside = error > allowed
+    if not outside.any():
+        return None
+    count = int(outside.sum())
+    flat = int(np.argmax(np.where(outside, error - allowed, -np.inf)))
+    index = np.unravel_index(flat, got.shape) if got.ndim else ()
+    e, g = float(exp64[index]), float(got64[index])
+    abs_err = abs(g - e)
+    rel_err = abs_err / abs(e) if e != 0 else float("inf")
+    message = (f"{name}: {count} of {total} values are off; worst at {where(index)}: "
+               f"expected {fmt(e)}, got {fmt(g)} (abs error {abs_err:.2e}, rel error "
+               f"{rel_err:.2e}; allowed {atol:.0e} + {rtol:.0e}*|expected|)")
+    return Mismatch(name, "value", message, count, total)
+
+
+def _shape_message(name, got, want):
+    message = f"{name} has shape {tuple(got)} but must have shape {tuple(want)}"
+    if np.prod(got, dtype=np.int64) == np.prod(want, dtype=np.int64):
+        if sorted(got) == sorted(want):
+            message += " (same sizes in another order: a transpose or reshape is off)"
+        else:
+            message += " (same number of values: reshape it to the expected shape)"
+    elif len(got) != len(want):
+        message += f" ({len(got)} dimensions instead of {len(want)})"
+    return message
+
+
+def pattern(got, expected):
+    """A generic observation about a wrong array, or ''. Not exercise-specific."""
+    if got is None or got.shape != expected.shape or expected.size == 0:
+        return ""
+    got = got.astype(np.float64)
+    exp = expected.astype(np.float64)
+    scale = np.abs(exp).max()
+    if scale == 0:
+        return ""
+    if np.allclose(got, -exp, rtol=1e-6, atol=1e-9 * scale):
+        return "every value has the wrong sign"
+    if not got.any():
+        return "every value is zero: is the result computed and returned?"
+    dot = float(np.vdot(exp, exp))
+    ratio = float(np.vdot(got, exp)) / dot if dot else 0.0
+    if ratio and abs(ratio - 1) > 1e-6 and np.allclose(got, ratio * exp, rtol=1e-6, atol=1e-9 * scale):
+        return f"every value is {ratio:.4g} times the expected one (a sum/mean mix-up or an extra factor?)"
+    return ""

@@ -1,0 +1,329 @@
+"""Exercises are data: a folder under ``exercises/`` with an ``exercise.yaml``.
+
+The declaration says which class the student writes, which hyper-parameters
+a case sets, which arrays are drawn, how the object is built and called, and
+which results are compared. Nothing in the engine knows a particular layer.
+"""
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import expr, schema
+from .errors import JudgeError
+
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+DISTRIBUTIONS = {
+    "normal": {"mean": 0.0, "std": 1.0},
+    "uniform": {"low": -1.0, "high": 1.0},
+    "integers": {"low": -3, "high": 3},
+}
+INPUT_KINDS = ("real", "labels")
+DEFAULT_TOLERANCE = {"atol": 1e-5, "rtol": 1e-5}
+DEFAULT_LIMITS = {"time": 5.0, "memory": 1024}
+
+
+def project_root():
+    """The folder holding exercises/, reference/ and cases/."""
+    env = os.environ.get("JUDGE_HOME")
+    return Path(env).resolve() if env else Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    min: int = 0
+    max: int = None
+    default: int = None
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    name: str
+    shape: tuple
+    kind: str = "real"          # "real": float64 drawn from a distribution
+    draw: str = "normal"        # "labels": int64 class indices in [0, classes)
+    classes: str = None         # expression, for kind "labels"
+    onehot: str = None          # expression; when true, labels become one-hot rows
+
+
+@dataclass(frozen=True)
+class Step:
+    call: str
+    args: tuple = ()
+    save: str = None
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    folder: Path
+    title: dict
+    level: int
+    class_name: str
+    helpers: tuple
+    params: dict
+    constraints: tuple
+    inputs: dict
+    construct_args: tuple
+    construct_kwargs: dict
+    steps: tuple
+    outputs: tuple
+    tolerance: dict
+    limits: dict
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def skeleton(self):
+        return self.folder / "skeleton.py"
+
+    @property
+    def reference(self):
+        return project_root() / "reference" / f"{self.id}.py"
+
+    @property
+    def cases_dir(self):
+        return project_root() / "cases" / self.id
+
+    @property
+    def helpers_dir(self):
+        return project_root() / "exercises" / "lib"
+
+    def statement(self, lang="en"):
+        return self.folder / f"statement.{lang}.md"
+
+    def display_title(self, lang="en"):
+        return self.title.get(lang) or next(iter(self.title.values()), self.id)
+
+
+def exercises_dir():
+    return project_root() / "exercises"
+
+
+def available():
+    """Ids of every exercise folder that has an exercise.yaml."""
+    base = exercises_dir()
+    if not base.is_dir():
+        return []
+    return sorted(p.parent.name for p in base.glob("*/exercise.yaml"))
+
+
+_CACHE = {}
+
+
+def load(exercise_id):
+    """Load and check an exercise; raise JudgeError with a one-line message."""
+    known = available()
+    if exercise_id not in known:
+        raise JudgeError(
+            f"unknown exercise {exercise_id!r}{schema.suggest(exercise_id, known)}; "
+            f"known exercises: {', '.join(known) or 'none'} (see `judge list`)")
+    path = exercises_dir() / exercise_id / "exercise.yaml"
+    stamp = path.stat().st_mtime_ns
+    cached = _CACHE.get(exercise_id)
+    if cached and cached[0] == stamp:
+        return cached[1]
+    data, problem = schema.load_yaml(path)
+    if problem:
+        raise JudgeError(f"{_rel(path)}: {problem}")
+    problems = []
+    exercise = _build(exercise_id, path.parent, data, problems)
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise JudgeError(f"{_rel(path)}: {problems[0]}{more}")
+    _CACHE[exercise_id] = (stamp, exercise)
+    return exercise
+
+
+def _rel(path):
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+_TOP_KEYS = {"id", "level", "title", "class", "helpers", "params", "constraints",
+             "inputs", "construct", "steps", "outputs", "tolerance", "limits",
+             "hints", "mutation"}
+
+
+def _build(exercise_id, folder, data, problems):
+    if not isinstance(data, dict):
+        problems.append("the file must be a mapping of keys (id, class, params, ...)")
+        return None
+    problems += schema.unknown_keys(data, _TOP_KEYS, "")
+    for key in ("id", "class", "params", "inputs", "steps", "outputs"):
+        if key not in data:
+            problems.append(f"{key}: missing")
+    if problems:
+        return None
+    if data["id"] != exercise_id:
+        problems.append(f"id: is {data['id']!r} but the folder is {exercise_id!r}; make them equal")
+    title = data.get("title", {"en": exercise_id})
+    if isinstance(title, str):
+        title = {"en": title}
+    if not isinstance(title, dict) or not all(isinstance(v, str) for v in title.values()):
+        problems.append("title: expected a text or a mapping of language to text")
+        title = {"en": exercise_id}
+    if not isinstance(data["class"], str) or not data["class"].isidentifier():
+        problems.append("class: expected a Python class name")
+    helpers = data.get("helpers", [])
+    if not isinstance(helpers, list) or not all(isinstance(h, str) and h.isidentifier() for h in helpers):
+        problems.append("helpers: expected a list of module names from exercises/lib")
+        helpers = []
+
+    params = {}
+    if not isinstance(data["params"], dict):
+        problems.append("params: expected a mapping of name to {min, default, doc}")
+    else:
+        for name, spec in data["params"].items():
+            where = f"params.{name}"
+            if not isinstance(name, str) or not name.isidentifier():
+                problems.append(f"{where}: a parameter name must be an identifier")
+                continue
+            spec = spec or {}
+            if not isinstance(spec, dict):
+                problems.append(f"{where}: expected a mapping with min, max, default, doc")
+                continue
+            problems += schema.unknown_keys(spec, {"min", "max", "default", "doc"}, f"{where}.")
+            for key in ("min", "max", "default"):
+                if key in spec and not schema.is_int(spec[key]):
+                    problems.append(f"{where}.{key}: expected a whole number")
+            params[name] = Param(name, spec.get("min", 0), spec.get("max"),
+                                 spec.get("default"), str(spec.get("doc", "")))
+
+    env_names = set(params)
+    constraints = []
+    for i, item in enumerate(data.get("constraints") or []):
+        where = f"constraints[{i}]"
+        if not isinstance(item, dict) or "check" not in item:
+            problems.append(f"{where}: expected {{check: EXPRESSION, message: TEXT}}")
+            continue
+        _check_expr(item["check"], env_names, where + ".check", problems)
+        constraints.append((str(item["check"]), str(item.get("message", item["check"]))))
+
+    inputs = {}
+    if not isinstance(data["inputs"], dict) or not data["inputs"]:
+        problems.append("inputs: expected a mapping of array name to {shape: [...]}")
+    else:
+        for name, spec in data["inputs"].items():
+            where = f"inputs.{name}"
+            if not isinstance(spec, dict) or not isinstance(spec.get("shape"), list):
+                problems.append(f"{where}: expected a mapping with shape: [sizes]")
+                continue
+            problems += schema.unknown_keys(spec, {"shape", "kind", "draw", "classes", "onehot"}, f"{where}.")
+            for j, dim in enumerate(spec["shape"]):
+                _check_expr(dim, env_names, f"{where}.shape[{j}]", problems)
+            kind = spec.get("kind", "real")
+            if kind not in INPUT_KINDS:
+                problems.append(f"{where}.kind: must be one of {', '.join(INPUT_KINDS)}")
+            draw = spec.get("draw", "normal")
+            if draw not in DISTRIBUTIONS:
+                problems.append(f"{where}.draw: must be one of {', '.join(DISTRIBUTIONS)}")
+            if kind == "labels":
+                if "classes" not in spec:
+                    problems.append(f"{where}.classes: needed for kind labels")
+                else:
+                    _check_expr(spec["classes"], env_names, f"{where}.classes", problems)
+            if "onehot" in spec:
+                _check_expr(spec["onehot"], env_names, f"{where}.onehot", problems)
+            inputs[name] = InputSpec(name, tuple(str(d) for d in spec["shape"]), kind, draw,
+                                     str(spec["classes"]) if "classes" in spec else None,
+                                     str(spec["onehot"]) if "onehot" in spec else None)
+
+    names = set(params) | set(inputs)
+    construct = data.get("construct") or {}
+    if not isinstance(construct, dict):
+        problems.append("construct: expected {args: [...], kwargs: {...}}")
+        construct = {}
+    cargs = construct.get("args", [])
+    ckwargs = construct.get("kwargs", {})
+    if not isinstance(cargs, list) or not isinstance(ckwargs, dict):
+        problems.append("construct: args must be a list and kwargs a mapping")
+        cargs, ckwargs = [], {}
+    for ref in list(cargs) + list(ckwargs.values()):
+        if ref not in names:
+            problems.append(f"construct: {ref!r} is neither a param nor an input")
+
+    steps = []
+    saved = set()
+    if not isinstance(data["steps"], list) or not data["steps"]:
+        problems.append("steps: expected a list of {call: METHOD, args: [...], save: NAME}")
+    else:
+        for i, step in enumerate(data["steps"]):
+            where = f"steps[{i}]"
+            if not isinstance(step, dict) or not isinstance(step.get("call"), str):
+                problems.append(f"{where}: expected {{call: METHOD, args: [...], save: NAME}}")
+                continue
+            problems += schema.unknown_keys(step, {"call", "args", "save"}, f"{where}.")
+            args = step.get("args", [])
+            if not isinstance(args, list):
+                problems.append(f"{where}.args: expected a list")
+                args = []
+            for ref in args:
+                if ref not in names:
+                    problems.append(f"{where}.args: {ref!r} is neither a param nor an input")
+            save = step.get("save")
+            if save is not None:
+                saved.add(save)
+            steps.append(Step(step["call"], tuple(args), save))
+
+    outputs = data["outputs"]
+    if not isinstance(outputs, list) or not outputs or not all(isinstance(o, str) for o in outputs):
+        problems.append("outputs: expected a list of names")
+        outputs = []
+    elif len(set(outputs)) != len(outputs):
+        problems.append("outputs: a name is listed twice")
+    for out in outputs:
+        if not out.isidentifier():
+            problems.append(f"outputs: {out!r} is not a name")
+
+    tolerance = dict(DEFAULT_TOLERANCE)
+    tol = data.get("tolerance") or {}
+    if not isinstance(tol, dict):
+        problems.append("tolerance: expected {atol: NUMBER, rtol: NUMBER}")
+        tol = {}
+    problems += schema.unknown_keys(tol, {"atol", "rtol"}, "tolerance.")
+    for key in ("atol", "rtol"):
+        if key in tol:
+            problem = schema.check_number(tol[key], f"tolerance.{key}", low=0)
+            if problem:
+                problems.append(problem)
+            else:
+                tolerance[key] = float(tol[key])
+
+    limits = dict(DEFAULT_LIMITS)
+    lim = data.get("limits") or {}
+    if not isinstance(lim, dict):
+        problems.append("limits: expected {time: SECONDS, memory: MB}")
+        lim = {}
+    problems += schema.unknown_keys(lim, {"time", "memory"}, "limits.")
+    if "time" in lim:
+        problem = schema.check_number(lim["time"], "limits.time", low=0, low_open=True, high=600)
+        problems.append(problem) if problem else limits.update(time=float(lim["time"]))
+    if "memory" in lim:
+        problem = schema.check_int(lim["memory"], "limits.memory", low=16, high=65536)
+        problems.append(problem) if problem else limits.update(memory=lim["memory"])
+
+    extra = {key: data[key] for key in ("hints", "mutation") if key in data}
+    level = data.get("level", 0)
+    return Exercise(
+        id=exercise_id, folder=folder, title=title,
+        level=level if schema.is_int(level) else 0,
+        class_name=str(data["class"]), helpers=tuple(helpers), params=params,
+        constraints=tuple(constraints), inputs=inputs,
+        construct_args=tuple(cargs), construct_kwargs=dict(ckwargs),
+        steps=tuple(steps), outputs=tuple(outputs), tolerance=tolerance,
+        limits=limits, extra=extra)
+
+
+def _check_expr(text, names, where, problems):
+    try:
+        unknown = expr.names(text) - names
+    except expr.ExprError as err:
+        problems.append(f"{where}: {err}")
+        return
+    if unknown:
+        problems.append(f"{where}: unknown name {sorted(unknown)[0]!r}")

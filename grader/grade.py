@@ -1,0 +1,301 @@
+"""The whole path of one submission: read -> splice -> run (sandboxed) -> compare -> report.
+
+``grade()`` never raises for anything a submission does; problems with the
+judge's own inputs (unknown exercise, broken case file) raise JudgeError
+before any grading starts.
+"""
+
+import os
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import cases as case_files
+from . import channel, compare, expected, exercise, inputs, read, splice
+from .errors import InternalError, JudgeError
+from .run import Worker, WorkerLost
+from .verdict import CaseResult, Report, Verdict
+
+OUTPUT_LIMIT = 1 << 20          # bytes a case may print before it is OLE
+OUTPUT_LINES = 12               # lines of printed output shown on a public case
+MLE_MARGIN = 0.9                # a crash above this share of the memory limit counts as MLE
+
+
+@dataclass
+class Options:
+    cases: str = None
+    time_limit: float = None
+    memory_limit: int = None
+
+
+@dataclass
+class Prepared:
+    """What the judge knows about a case before running anything."""
+    case: object
+    arrays: dict
+    expected: dict
+
+
+def prepare(ex, case_list):
+    cls = expected.reference_class(ex)
+    prepared = []
+    for case in case_list:
+        arrays = inputs.draw(ex, case)
+        prepared.append(Prepared(case, arrays, expected.compute(ex, case, arrays, cls)))
+    return prepared
+
+
+def load_exercise(exercise_id, options):
+    ex = exercise.load(exercise_id)
+    if not ex.skeleton.is_file():
+        raise JudgeError(f"{ex.skeleton}: the skeleton of {ex.id} is missing")
+    return ex, case_files.load(ex, options.cases)
+
+
+def grade(path, exercise_id, options=None, worker=None):
+    """Grade one file; return a Report."""
+    options = options or Options()
+    own_worker = worker is None
+    if own_worker:
+        worker = Worker().start()       # forked before the judge loads any reference
+    try:
+        ex, case_list = load_exercise(exercise_id, options)
+        submission = read.read(path)
+        return grade_text(ex, submission, prepare(ex, case_list), options, worker)
+    finally:
+        if own_worker:
+            worker.close()
+
+
+def grade_text(ex, submission, prepared, options, worker):
+    label = submission.path
+    if submission.problem:
+        return _compile_error(ex, label, prepared, submission.problem)
+    skeleton = ex.skeleton.read_text(encoding="utf-8")
+    try:
+        spliced = splice.splice(skeleton, submission.text, who=label)
+    except splice.SpliceError as err:
+        return _compile_error(ex, label, prepared, str(err))
+    notes = []
+    if spliced.outside_changes:
+        notes.append(f"You changed lines {splice.describe_lines(spliced.outside_changes)} outside "
+                     f"the Begin/End markers; those changes were ignored: only the code between "
+                     f"the markers is graded.")
+    student_lines = submission.text.split("\n")
+    results = []
+    for item in prepared:
+        case = item.case
+        request = _request(ex, case, spliced.source, item.expected, options)
+        try:
+            envelope, result, output = worker.run(request, item.arrays)
+        except WorkerLost:
+            envelope, result, output = {"state": "lost"}, b"", b""
+        outcome = _judge(ex, case, request, envelope, result, output, item.expected,
+                         spliced, student_lines)
+        if isinstance(outcome, str):                 # the file does not compile
+            return _compile_error(ex, label, prepared, outcome, notes)
+        results.append(outcome)
+    return Report(ex.id, label, results, notes=notes)
+
+
+def _compile_error(ex, label, prepared, message, notes=()):
+    results = [CaseResult(p.case.name, Verdict.CE, 0, p.case.points, 0.0, p.case.visibility,
+                          "not run: the file does not compile") for p in prepared]
+    return Report(ex.id, label, results, verdict=Verdict.CE, notes=list(notes),
+                  compile_error=message)
+
+
+def _request(ex, case, source, expected_arrays, options):
+    size = sum(a.nbytes for a in expected_arrays.values())
+    from .drive import plan
+    request = plan(ex)
+    request.update(
+        source=source,
+        **{"class": ex.class_name},
+        helpers={name: str(ex.helpers_dir / f"{name}.py") for name in ex.helpers},
+        params=dict(case.params),
+        time_limit=options.time_limit or case.time_limit,
+        memory_limit=options.memory_limit or case.memory_limit,
+        output_limit=OUTPUT_LIMIT,
+        result_limit=4 * size + (1 << 20),
+    )
+    return request
+
+
+# ------------------------------------------------------------ interpretation
+
+def _judge(ex, case, request, envelope, result, output, expected_arrays, spliced, lines):
+    """Turn what the worker saw into a CaseResult (or a compile message)."""
+    time_ms = float(envelope.get("wall_ms") or 0.0)
+
+    def done(verdict, message, details=(), hint=""):
+        public = case.public
+        if not public:
+            message, details, hint = _hidden_message(verdict), [], ""
+        return CaseResult(case.name, verdict, case.points if verdict is Verdict.AC else 0,
+                          case.points, round(time_ms, 1), case.visibility, message,
+                          list(details), _printed(output) if public else "", hint)
+
+    state = envelope.get("state")
+    limit = request["time_limit"]
+    memory = request["memory_limit"]
+    if state == "lost":
+        return done(Verdict.RE, "the run was lost: your program stopped the judge's helper process")
+    if state == "timeout":
+        return done(Verdict.TLE, f"took longer than the {limit:g} s time limit")
+    if state == "ole":
+        return done(Verdict.OLE, f"printed more than {OUTPUT_LIMIT // 1024} KB; "
+                                 f"remove debugging prints")
+    if state == "result_overflow":
+        return done(Verdict.WA, "returned far more data than the expected arrays hold")
+    near_memory = (envelope.get("maxrss_kb") or 0) >= MLE_MARGIN * memory * 1024
+    if state == "signaled":
+        sig = envelope.get("signal")
+        if sig in (signal.SIGXCPU,) or (sig == signal.SIGKILL and
+                                         (envelope.get("cpu_ms") or 0) >= limit * 1000):
+            return done(Verdict.TLE, f"used more than {limit:g} s of CPU time")
+        if near_memory:
+            return done(Verdict.MLE, f"used more than the {memory} MB memory limit")
+        return done(Verdict.RE, f"crashed: {signal_name(sig)}")
+    if not result:
+        code = envelope.get("exit_code")
+        return done(Verdict.RE, f"your program ended before handing back its results "
+                                f"(exit code {code}); do not call exit(), quit(), sys.exit() "
+                                f"or os._exit()")
+    try:
+        frames = channel.split_frames(result, max_frames=len(ex.outputs) + 1)
+        header = channel.decode_json(frames[0])
+    except channel.ChannelError as err:
+        return done(Verdict.RE, f"the results could not be read back ({err}); "
+                                f"do not write to the judge's file descriptors")
+    if envelope.get("exit_code") != 0:
+        return done(Verdict.RE, f"your program ended with exit code {envelope.get('exit_code')}")
+    if header.get("status") == "error":
+        return _error_result(header, done, spliced, lines, memory)
+    if header.get("status") != "ok" or not isinstance(header.get("values"), dict):
+        return done(Verdict.RE, "the results could not be read back (malformed header)")
+    return _compare_all(ex, case, header["values"], frames[1:], expected_arrays, done)
+
+
+def _compare_all(ex, case, values, frames, expected_arrays, done):
+    saved = {s.save for s in ex.steps if s.save}
+    returned_by = {s.save: s.call for s in ex.steps if s.save}
+    if set(values) != set(ex.outputs):
+        return done(Verdict.RE, "the results could not be read back (unexpected names)")
+    mismatches, correct, frame_index, hint = [], [], 0, ""
+    for name in ex.outputs:
+        info = values[name]
+        if not isinstance(info, dict):
+            return done(Verdict.RE, "the results could not be read back (malformed value)")
+        got = None
+        if info.get("kind") == "array":
+            if frame_index >= len(frames):
+                return done(Verdict.RE, "the results could not be read back (missing array)")
+            try:
+                got = channel.decode_array(frames[frame_index], 4 * expected_arrays[name].size + 1024)
+            except channel.ChannelError as err:
+                return done(Verdict.WA, f"{name} could not be accepted: {err}")
+            frame_index += 1
+        source = f"{returned_by[name]}() returned" if name in saved else "attribute"
+        mismatch = compare.compare(name, info, got, expected_arrays[name], case.atol, case.rtol,
+                                   source)
+        if mismatch:
+            mismatches.append(mismatch)
+            hint = hint or (f"{name}: " + compare.pattern(got, expected_arrays[name])
+                            if compare.pattern(got, expected_arrays[name]) else "")
+        else:
+            correct.append(name)
+    if frame_index != len(frames):
+        return done(Verdict.RE, "the results could not be read back (extra arrays)")
+    if not mismatches:
+        return done(Verdict.AC, "all outputs match")
+    first = mismatches[0]
+    details = [m.message for m in mismatches]
+    if correct:
+        details.append(f"correct: {', '.join(correct)}")
+    message = first.message
+    if len(mismatches) > 1:
+        message = f"{', '.join(m.name for m in mismatches)} are wrong; {message}"
+    return done(Verdict.WA, message, details, hint)
+
+
+def _error_result(header, done, spliced, lines, memory):
+    phase = str(header.get("phase", ""))
+    kind = str(header.get("type", "Exception"))
+    message = str(header.get("message", ""))[:500]
+    if phase == "compile":
+        line = _student_line(spliced, header.get("line"))
+        where = f"line {line}: " if line else ""
+        source = f"  {lines[line - 1].strip()}" if line and line <= len(lines) else ""
+        return f"{where}{kind}: {message}{source and ' ->' + source}"
+    if kind == "MemoryError":
+        return done(Verdict.MLE, f"ran out of memory (limit {memory} MB) in {phase}")
+    if kind in ("SystemExit", "KeyboardInterrupt"):
+        return done(Verdict.RE, f"raised {kind} in {phase}; do not call exit(), quit() or "
+                                f"sys.exit() in your code")
+    if phase == "class":
+        return done(Verdict.RE, message or "the class is missing")
+    details = []
+    frames = header.get("frames") if isinstance(header.get("frames"), list) else []
+    for frame in frames[-4:]:
+        if not (isinstance(frame, list) and len(frame) == 3):
+            continue
+        file, number, function = frame
+        if file == "submission.py" and isinstance(number, int):
+            line = _student_line(spliced, number)
+            text = lines[line - 1].strip() if line and line <= len(lines) else ""
+            details.append(f"line {line or '?'}, in {function}: {text}")
+        else:
+            details.append(f"in {file}, line {number}, in {function} (called from your code)")
+    summary = f"{kind}: {message}" if message else kind
+    where = f" in {phase}" if phase not in ("load", "outputs") else (
+        " while loading the file" if phase == "load" else "")
+    return done(Verdict.RE, f"{summary}{where}", details)
+
+
+def _student_line(spliced, line):
+    if not isinstance(line, int):
+        return None
+    mapped = spliced.student_line(line)
+    while mapped is None and line > 1:
+        line -= 1
+        mapped = spliced.student_line(line)
+    return mapped
+
+
+def _printed(output):
+    if not output:
+        return ""
+    text = output.decode("utf-8", errors="replace")
+    kept = text.split("\n")
+    shown = "\n".join(kept[:OUTPUT_LINES])
+    if len(kept) > OUTPUT_LINES:
+        shown += f"\n... ({len(kept) - OUTPUT_LINES} more lines)"
+    return shown[:2000]
+
+
+def _hidden_message(verdict):
+    return {
+        Verdict.AC: "passed",
+        Verdict.WA: "wrong answer on a hidden case (its details are not shown)",
+        Verdict.RE: "runtime error on a hidden case (its details are not shown)",
+        Verdict.TLE: "time limit exceeded on a hidden case",
+        Verdict.MLE: "memory limit exceeded on a hidden case",
+        Verdict.OLE: "output limit exceeded on a hidden case",
+    }.get(verdict, str(verdict))
+
+
+def signal_name(sig):
+    names = {
+        signal.SIGSEGV: "segmentation fault", signal.SIGABRT: "aborted",
+        signal.SIGFPE: "floating-point exception", signal.SIGBUS: "bus error",
+        signal.SIGILL: "illegal instruction", signal.SIGKILL: "killed",
+        signal.SIGXFSZ: "file too large", signal.SIGTERM: "terminated",
+        signal.SIGPIPE: "broken pipe", signal.SIGSYS: "forbidden system call",
+    }
+    try:
+        return names.get(sig) or (signal.strsignal(sig) or f"signal {sig}").lower()
+    except (ValueError, TypeError):
+        return f"signal {sig}"

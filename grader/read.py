@@ -1,0 +1,51 @@
+"""Read a submission file: a size cap, then strict UTF-8.
+
+Problems here are the student's to fix, so they become a compile error (CE)
+with a message that says what to do, not an exception.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Submission:
+    path: str
+    text: str = None
+    problem: str = None         # set when the file cannot be graded (CE)
+
+
+def read(path, max_bytes=MAX_BYTES):
+    path = Path(path)
+    label = str(path)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        return Submission(label, problem=f"{label}: no such file")
+    except IsADirectoryError:
+        return Submission(label, problem=f"{label}: is a folder; hand in the .py file itself")
+    except PermissionError:
+        return Submission(label, problem=f"{label}: cannot be read (permission denied)")
+    except OSError as err:
+        return Submission(label, problem=f"{label}: cannot be read ({err.strerror})")
+    if len(raw) > max_bytes:
+        return Submission(label, problem=(
+            f"{label}: larger than {max_bytes // 1024} KB; hand in only the skeleton "
+            f"with your code between the markers"))
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        return Submission(label, problem=(
+            f"{label}: line {line} is not UTF-8 text (byte 0x{raw[err.start]:02x}); "
+            f"save the file as UTF-8"))
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        return Submission(label, problem=f"{label}: line {line} contains a NUL byte; "
+                                         f"remove it and save the file as plain text")
+    return Submission(label, text=text.replace("\r\n", "\n").replace("\r", "\n"))

@@ -1,0 +1,90 @@
+"""Render a Report for people (text) and for programs (JSON)."""
+
+import json
+import os
+import sys
+
+from .verdict import MEANING, Verdict
+
+COLOURS = {
+    Verdict.AC: "32", Verdict.WA: "31", Verdict.RE: "35", Verdict.TLE: "33",
+    Verdict.MLE: "33", Verdict.OLE: "33", Verdict.CE: "31", Verdict.IE: "41;97",
+}
+
+
+def use_colour(stream=None):
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _paint(text, verdict, colour):
+    return f"\033[{COLOURS[verdict]}m{text}\033[0m" if colour else text
+
+
+def as_dict(report):
+    return {
+        "exercise": report.exercise,
+        "submission": report.submission,
+        "verdict": str(report.verdict),
+        "score": report.score,
+        "max_score": report.max_score,
+        "passed": report.passed,
+        "total": report.total,
+        "compile_error": report.compile_error or None,
+        "notes": list(report.notes),
+        "cases": [
+            {
+                "name": c.name,
+                "verdict": str(c.verdict),
+                "score": c.score,
+                "max_score": c.max_score,
+                "time_ms": c.time_ms,
+                "visibility": c.visibility,
+                "message": c.message,
+                "details": list(c.details),
+                "hint": c.hint or None,
+                "output": c.output or None,
+            }
+            for c in report.cases
+        ],
+    }
+
+
+def to_json(report):
+    return json.dumps(as_dict(report), indent=2, ensure_ascii=False)
+
+
+def to_text(report, colour=False):
+    lines = [f"{report.exercise}: {report.submission}"]
+    if report.compile_error:
+        lines.append(_paint("CE", Verdict.CE, colour) + f"  {report.compile_error}")
+    else:
+        width = max((len(c.name) for c in report.cases), default=4)
+        for c in report.cases:
+            tag = _paint(f"{str(c.verdict):<3}", c.verdict, colour)
+            hidden = " (hidden)" if c.visibility == "hidden" else ""
+            message = "" if c.verdict is Verdict.AC else f"  {c.message}"
+            lines.append(f"  {tag} {c.name:<{width}} {c.score:>3}/{c.max_score:<3} "
+                         f"{c.time_ms:>7.1f} ms{hidden}{message}")
+    for note in report.notes:
+        lines.append(f"note: {note}")
+    failing = [c for c in report.cases if c.verdict not in (Verdict.AC, Verdict.CE)
+               and c.visibility == "public"]
+    if failing:
+        c = failing[0]
+        lines.append("")
+        lines.append(f"First failing public case, {c.name} ({MEANING[c.verdict]}):")
+        for detail in c.details:
+            lines.append(f"  {detail}")
+        if c.hint:
+            lines.append(f"  likely mistake: {c.hint}")
+        if c.output:
+            lines.append("  your program printed:")
+            lines += [f"    | {line}" for line in c.output.split("\n")]
+    lines.append("")
+    verdict = _paint(str(report.verdict), report.verdict, colour)
+    lines.append(f"Result: {verdict} ({MEANING[report.verdict]})  score {report.score}/"
+                 f"{report.max_score}  passed {report.passed}/{report.total} cases")
+    return "\n".join(lines)

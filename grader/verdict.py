@@ -1,0 +1,82 @@
+"""Verdicts, per-case results and the whole report, with the rules that combine them."""
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Verdict(str, Enum):
+    AC = "AC"       # accepted
+    WA = "WA"       # wrong answer
+    RE = "RE"       # runtime error
+    TLE = "TLE"     # time limit exceeded
+    MLE = "MLE"     # memory limit exceeded
+    OLE = "OLE"     # output limit exceeded
+    CE = "CE"       # the file cannot be compiled or spliced
+    IE = "IE"       # the judge's own fault
+
+    def __str__(self):
+        return self.value
+
+
+MEANING = {
+    Verdict.AC: "accepted",
+    Verdict.WA: "wrong answer",
+    Verdict.RE: "runtime error",
+    Verdict.TLE: "time limit exceeded",
+    Verdict.MLE: "memory limit exceeded",
+    Verdict.OLE: "output limit exceeded",
+    Verdict.CE: "compile error",
+    Verdict.IE: "internal error of the judge",
+}
+
+
+@dataclass
+class CaseResult:
+    name: str
+    verdict: Verdict
+    score: int
+    max_score: int
+    time_ms: float
+    visibility: str
+    message: str                                 # one line
+    details: list = field(default_factory=list)  # more lines, public cases only
+    output: str = ""                             # what the student printed (public cases only)
+    hint: str = ""                               # the likely mistake (public cases only)
+
+
+@dataclass
+class Report:
+    exercise: str
+    submission: str
+    cases: list
+    verdict: Verdict = None
+    notes: list = field(default_factory=list)    # lines about the whole file
+    compile_error: str = ""
+
+    def __post_init__(self):
+        if self.verdict is None:
+            self.verdict = overall(self.cases)
+
+    @property
+    def score(self):
+        return sum(c.score for c in self.cases)
+
+    @property
+    def max_score(self):
+        return sum(c.max_score for c in self.cases)
+
+    @property
+    def passed(self):
+        return sum(1 for c in self.cases if c.verdict is Verdict.AC)
+
+    @property
+    def total(self):
+        return len(self.cases)
+
+
+def overall(cases):
+    """AC when every case is AC, else the verdict of the first failing case."""
+    for case in cases:
+        if case.verdict is not Verdict.AC:
+            return case.verdict
+    return Verdict.AC

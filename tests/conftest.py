@@ -1,0 +1,30 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+for path in (ROOT, ROOT / "exercises" / "lib"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+SUBMISSIONS = ROOT / "tests" / "submissions"
+
+
+@pytest.fixture(scope="session")
+def worker():
+    """One warm worker for the whole test run, as a batch would use."""
+    from grader.run import Worker
+    with Worker().start() as w:
+        yield w
+
+
+@pytest.fixture
+def grade_file(worker):
+    """Grade a file (path or text) against an exercise's cases."""
+    from grader.grade import Options, grade
+
+    def run(path, exercise="conv_backward", tmp=None, **options):
+        return grade(str(path), exercise, Options(**options), worker=worker)
+
+    return run
