@@ -53,24 +53,85 @@ def main():
 @main.command()
 @click.argument("submission", type=click.Path(dir_okay=False))
 @click.option("--exercise", "-e", "exercise_id", required=True, help="Exercise id (see `judge list`).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "gradescope", "junit"]),
+              default="text", show_default=True,
+              help="gradescope writes Gradescope's results.json; junit a JUnit XML report.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True, max=600),
               help="Seconds per case, overriding the cases' own limits.")
 @click.option("--memory-limit", type=click.IntRange(min=16, max=65536),
               help="Megabytes per case, overriding the cases' own limits.")
 @click.option("--cases", "cases_path", type=click.Path(), help="A case file or folder instead of the shipped cases.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file.")
+@click.option("--cache/--no-cache", default=True, show_default=True,
+              help="Reuse expected results stored on disk (see JUDGE_CACHE_DIR).")
 @guarded
-def grade(submission, exercise_id, fmt, time_limit, memory_limit, cases_path, output):
+def grade(submission, exercise_id, fmt, time_limit, memory_limit, cases_path, output, cache):
     """Grade SUBMISSION, a filled-in skeleton file."""
     from .grade import Options, grade as run_grade
-    result = run_grade(submission, exercise_id, Options(cases_path, time_limit, memory_limit))
-    if fmt == "json":
-        text = report.to_json(result)
-    else:
+    result = run_grade(submission, exercise_id,
+                       Options(cases_path, time_limit, memory_limit, use_cache=cache))
+    if fmt == "text":
         text = report.to_text(result, colour=output is None and report.use_colour())
+    else:
+        text = _render(fmt, [(_student_id(submission), result)], single=True)
     _emit(text, output)
     sys.exit(EXIT_AC if str(result.verdict) == "AC" else EXIT_NOT_AC)
+
+
+def _student_id(path):
+    from pathlib import Path
+    return Path(path).stem
+
+
+def _render(fmt, results, single=False):
+    from . import export
+    if fmt == "json":
+        return report.to_json(results[0][1]) if single else export.to_batch_json(results)
+    if fmt == "gradescope":
+        return export.to_gradescope(results[0][1]) if single else export.to_batch_gradescope(results)
+    if fmt == "junit":
+        return export.to_junit(results)
+    return export.to_csv(results)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--exercise", "-e", "exercise_id", required=True, help="Exercise id (see `judge list`).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1, max=256),
+              help="Submissions graded at once [default: the machine's cores].")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "junit", "gradescope"]),
+              default="csv", show_default=True)
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True, max=600),
+              help="Seconds per case, overriding the cases' own limits.")
+@click.option("--memory-limit", type=click.IntRange(min=16, max=65536),
+              help="Megabytes per case, overriding the cases' own limits.")
+@click.option("--cases", "cases_path", type=click.Path(), help="A case file or folder instead of the shipped cases.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="Write the grades to this file (default: standard output).")
+@click.option("--cache/--no-cache", default=True, show_default=True,
+              help="Reuse expected results stored on disk (see JUDGE_CACHE_DIR).")
+@guarded
+def batch(paths, exercise_id, jobs, fmt, time_limit, memory_limit, cases_path, output, cache):
+    """Grade every submission in PATHS (files, folders or globs) in parallel.
+
+    The student id is the file name without .py, or the name of the student's
+    folder. Prints the grades (CSV by default) and a summary; exit 0 once
+    every submission is graded.
+    """
+    from . import batch as batching, export
+    from .grade import Options
+    entries = batching.collect(paths)
+    options = Options(cases_path, time_limit, memory_limit, use_cache=cache)
+    summary_stream = sys.stdout if output else sys.stderr
+    if sys.stderr.isatty():
+        with click.progressbar(length=len(entries), label="grading", file=sys.stderr,
+                               show_pos=True, show_eta=True) as bar:
+            results = batching.grade_all(exercise_id, entries, options, jobs,
+                                         on_done=lambda entry, result: bar.update(1))
+    else:
+        results = batching.grade_all(exercise_id, entries, options, jobs)
+    _emit(_render(fmt, results), output)
+    click.echo(export.summary_text(export.summary(results)), file=summary_stream)
 
 
 def _emit(text, output):

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from . import cases as case_files
-from . import channel, compare, expected, exercise, inputs, read, splice
+from . import cache, channel, compare, expected, exercise, inputs, read, run, splice
 from .errors import InternalError, JudgeError
 from .run import Worker, WorkerLost
 from .verdict import CaseResult, Report, Verdict
@@ -28,6 +28,7 @@ class Options:
     cases: str = None
     time_limit: float = None
     memory_limit: int = None
+    use_cache: bool = True
 
 
 @dataclass
@@ -38,13 +39,18 @@ class Prepared:
     expected: dict
 
 
-def prepare(ex, case_list):
-    cls = expected.reference_class(ex)
-    prepared = []
-    for case in case_list:
-        arrays = inputs.draw(ex, case)
-        prepared.append(Prepared(case, arrays, expected.compute(ex, case, arrays, cls)))
-    return prepared
+def prepare(ex, case_list, use_cache=True):
+    """Inputs and expected results of every case, computed once per case set."""
+    cached = cache.load(ex, case_list) if use_cache else None
+    drawn = [inputs.draw(ex, case) for case in case_list]
+    if cached is None:
+        cls = expected.reference_class(ex)
+        cached = [expected.compute(ex, case, arrays, cls) for case, arrays in zip(case_list, drawn)]
+        if use_cache:
+            cache.store(ex, case_list, cached)
+    else:
+        run.secrets_loaded()
+    return [Prepared(case, arrays, found) for case, arrays, found in zip(case_list, drawn, cached)]
 
 
 def load_exercise(exercise_id, options):
@@ -63,7 +69,7 @@ def grade(path, exercise_id, options=None, worker=None):
     try:
         ex, case_list = load_exercise(exercise_id, options)
         submission = read.read(path)
-        return grade_text(ex, submission, prepare(ex, case_list), options, worker)
+        return grade_text(ex, submission, prepare(ex, case_list, options.use_cache), options, worker)
     finally:
         if own_worker:
             worker.close()

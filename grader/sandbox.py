@@ -26,7 +26,7 @@ def _prctl(option, value):
     global _libc
     try:
         if _libc is None:
-            _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+            _libc = ctypes.CDLL(None, use_errno=True)
         return _libc.prctl(option, ctypes.c_ulong(value), 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False

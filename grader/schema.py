@@ -10,7 +10,10 @@ import math
 import yaml
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml's parser when available
+
+
+class _UniqueKeyLoader(_BASE):
     """A safe loader that refuses a key written twice in one mapping."""
 
 
@@ -27,7 +30,7 @@ def _construct_mapping(loader, node, deep=False):
             raise yaml.constructor.ConstructorError(
                 None, None, f"key {key!r} is written twice", key_node.start_mark)
         seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+    return _BASE.construct_mapping(loader, node, deep=deep)
 
 
 _UniqueKeyLoader.add_constructor(

@@ -11,6 +11,13 @@ for path in (ROOT, ROOT / "exercises" / "lib"):
 SUBMISSIONS = ROOT / "tests" / "submissions"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory):
+    """Keep the expected-results cache of the test run out of the user's home."""
+    import os
+    os.environ["JUDGE_CACHE_DIR"] = str(tmp_path_factory.mktemp("judge-cache"))
+
+
 @pytest.fixture(scope="session")
 def worker():
     """One warm worker for the whole test run, as a batch would use."""
