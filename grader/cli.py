@@ -15,6 +15,7 @@ from . import exercise, report
 from .errors import InternalError, JudgeError
 
 EXIT_AC, EXIT_NOT_AC, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
 
 
 def fail(message, code=EXIT_USAGE):
@@ -34,7 +35,9 @@ def guarded(func):
             fail(str(err), EXIT_USAGE)
         except InternalError as err:
             fail(f"internal error: {err}", EXIT_INTERNAL)
-        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+        except KeyboardInterrupt:
+            fail("interrupted; nothing was graded to the end", EXIT_INTERRUPTED)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as err:  # a bug of the judge: say so in one line, keep details on request
             if "JUDGE_DEBUG" in __import__("os").environ:
@@ -64,12 +67,19 @@ def main():
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file.")
 @click.option("--cache/--no-cache", default=True, show_default=True,
               help="Reuse expected results stored on disk (see JUDGE_CACHE_DIR).")
+@click.option("--sandbox", "sandbox_mode", type=click.Choice(["auto", "strict", "off"]),
+              help="Isolation of submissions: auto (the strongest this machine offers, with a "
+                   "warning when it must do with less), strict (refuse to grade without full "
+                   "isolation), off (limits only, for trusted code). Default: JUDGE_SANDBOX or auto.")
 @guarded
-def grade(submission, exercise_id, fmt, time_limit, memory_limit, cases_path, output, cache):
+def grade(submission, exercise_id, fmt, time_limit, memory_limit, cases_path, output, cache,
+          sandbox_mode):
     """Grade SUBMISSION, a filled-in skeleton file."""
+    from . import sandbox
     from .grade import Options, grade as run_grade
+    mode = sandbox_mode or sandbox.default_mode()
     result = run_grade(submission, exercise_id,
-                       Options(cases_path, time_limit, memory_limit, use_cache=cache))
+                       Options(cases_path, time_limit, memory_limit, use_cache=cache, sandbox=mode))
     if fmt == "text":
         text = report.to_text(result, colour=output is None and report.use_colour())
     else:
@@ -185,3 +195,99 @@ def validate(path):
                    f"({count} valid cases)", err=True)
         sys.exit(EXIT_NOT_AC)
     click.echo(f"ok: {count} cases valid")
+
+
+@main.command("new-case")
+@click.argument("exercise_id")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write the template to this file (refuses to overwrite one).")
+@guarded
+def new_case(exercise_id, output):
+    """Print a commented case-file template with EXERCISE_ID's parameters."""
+    from . import scaffold
+    ex = exercise.load(exercise_id)
+    text = scaffold.case_template(ex, _cases_or_none(ex))
+    if output:
+        from pathlib import Path
+        if Path(output).exists():
+            fail(f"{output}: already exists; choose another file name or delete it first")
+        _emit(text.rstrip("\n"), output)
+        click.echo(f"wrote {output}: fill it in, then run `judge cases validate {output}`")
+    else:
+        click.echo(text, nl=False)
+
+
+def _cases_or_none(ex):
+    try:
+        return case_files.load(ex)
+    except JudgeError:
+        return []
+
+
+@main.command("init")
+@click.argument("exercise_id")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@guarded
+def init(exercise_id, file, force):
+    """Write the skeleton of EXERCISE_ID to FILE (default: EXERCISE_ID.py) to fill in."""
+    from . import scaffold
+    ex = exercise.load(exercise_id)
+    target = scaffold.write_skeleton(ex, file or f"{ex.id}.py", force)
+    click.echo(f"wrote {target}: write your code between the Begin and End markers, then run "
+               f"`judge grade {target} -e {ex.id}`")
+
+
+@main.command("show")
+@click.argument("exercise_id")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the statement.")
+@guarded
+def show(exercise_id, lang):
+    """Print the statement of EXERCISE_ID and its public cases."""
+    from . import scaffold
+    ex = exercise.load(exercise_id)
+    text = scaffold.statement(ex, lang)
+    click.echo(text)
+    click.echo("")
+    click.echo(scaffold.public_table(ex, case_files.load(ex)))
+
+
+@main.command("check")
+@click.argument("exercise_id", required=False)
+@click.option("--all", "check_all", is_flag=True, help="Check every exercise.")
+@click.option("--cases", "cases_path", type=click.Path(),
+              help="A case file or folder instead of the exercise's own cases.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1, max=64), default=1, show_default=True,
+              help="Workers grading mutants at once.")
+@guarded
+def check(exercise_id, check_all, cases_path, jobs):
+    """For instructors: is EXERCISE_ID ready, and are its cases strong?
+
+    Exit 0 only when, for each exercise, the case files validate, the
+    reference passes every case and agrees with finite differences, the
+    unfilled skeleton fails, and every mutant of the reference is caught by
+    a case or shown equivalent to it.
+    """
+    import time
+    from . import check as checking
+    from .run import Worker
+    if check_all == bool(exercise_id):
+        fail("give one EXERCISE_ID or --all (see `judge list`)")
+    if check_all and cases_path:
+        fail("--cases works with one EXERCISE_ID, not with --all")
+    ids = exercise.available() if check_all else [exercise_id]
+    for one in ids:
+        exercise.load(one)                  # every id and declaration is fine before any work
+    started = time.monotonic()
+    results = []
+    with Worker().start() as worker:
+        for one in ids:
+            result = checking.check(one, worker, cases_path, jobs)
+            results.append(result)
+            click.echo(checking.render(result))
+    ready = sum(r.ok for r in results)
+    if len(results) > 1:
+        click.echo(f"{len(results)} exercises: {ready} ready, {len(results) - ready} not ready "
+                   f"({time.monotonic() - started:.1f} s)")
+    sys.exit(EXIT_AC if ready == len(results) else EXIT_NOT_AC)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from . import cases as case_files
-from . import cache, channel, compare, expected, exercise, inputs, read, run, splice
+from . import cache, channel, compare, expected, exercise, hints, inputs, read, run, sandbox, splice
 from .errors import InternalError, JudgeError
 from .run import Worker, WorkerLost
 from .verdict import CaseResult, Report, Verdict
@@ -29,6 +29,8 @@ class Options:
     time_limit: float = None
     memory_limit: int = None
     use_cache: bool = True
+    hints: bool = True          # name known mistakes on public cases (grader.hints)
+    sandbox: str = None         # auto | strict | off; None: JUDGE_SANDBOX or auto (grader.sandbox)
 
 
 @dataclass
@@ -102,8 +104,53 @@ def grade_text(ex, submission, prepared, options, worker):
                          spliced, student_lines)
         if isinstance(outcome, str):                 # the file does not compile
             return _compile_error(ex, label, prepared, outcome, notes)
+        if case.public and outcome.verdict is Verdict.WA and options.hints:
+            outcome.hint = (hints.recognise(ex, item, result, worker, options, spliced.source)
+                            or outcome.hint)
         results.append(outcome)
     return Report(ex.id, label, results, notes=notes)
+
+
+def run_source(ex, case, source, arrays, expected_arrays, worker, options=None):
+    """The outputs of a complete file (already spliced) on one case, or None.
+
+    For instructor code that must still run like a submission (mutants of the
+    reference, known mistakes): in the worker, never in the judge. None when
+    the run did not end normally with every output read back.
+    """
+    request = _request(ex, case, source, expected_arrays, options or Options())
+    try:
+        envelope, result, _ = worker.run(request, arrays)
+    except WorkerLost:
+        return None
+    if envelope.get("state") != "exited" or envelope.get("exit_code") != 0:
+        return None
+    return received(ex, result, expected_arrays)
+
+
+def received(ex, result, expected_arrays):
+    """{output: array or None} as a run handed them back; None if it raised or is malformed."""
+    try:
+        frames = channel.split_frames(result, max_frames=len(ex.outputs) + 1)
+        header = channel.decode_json(frames[0]) if frames else {}
+    except channel.ChannelError:
+        return None
+    values = header.get("values")
+    if header.get("status") != "ok" or not isinstance(values, dict) or set(values) != set(ex.outputs):
+        return None
+    arrays, index = {}, 1
+    for name in ex.outputs:
+        info = values[name]
+        arrays[name] = None
+        if isinstance(info, dict) and info.get("kind") == "array":
+            if index >= len(frames):
+                return None
+            try:
+                arrays[name] = channel.decode_array(frames[index], 4 * expected_arrays[name].size + 1024)
+            except channel.ChannelError:
+                pass
+            index += 1
+    return arrays
 
 
 def _compile_error(ex, label, prepared, message, notes=()):
@@ -126,6 +173,8 @@ def _request(ex, case, source, expected_arrays, options):
         memory_limit=options.memory_limit or case.memory_limit,
         output_limit=OUTPUT_LIMIT,
         result_limit=4 * size + (1 << 20),
+        sandbox=options.sandbox or sandbox.default_mode(),
+        hide=sandbox.hidden_paths([options.cases] if options.cases else []),
     )
     return request
 
@@ -147,6 +196,12 @@ def _judge(ex, case, request, envelope, result, output, expected_arrays, spliced
     state = envelope.get("state")
     limit = request["time_limit"]
     memory = request["memory_limit"]
+    _isolation(envelope)
+    if state == "refused":
+        raise JudgeError(f"--sandbox strict: this machine cannot isolate submissions "
+                         f"({envelope.get('reason')}); use --sandbox auto to grade with less")
+    if state == "sandbox_error":
+        return done(Verdict.IE, f"the judge could not isolate the run: {envelope.get('reason')}")
     if state == "lost":
         return done(Verdict.RE, "the run was lost: your program stopped the judge's helper process")
     if state == "timeout":
@@ -156,17 +211,23 @@ def _judge(ex, case, request, envelope, result, output, expected_arrays, spliced
                                  f"remove debugging prints")
     if state == "result_overflow":
         return done(Verdict.WA, "returned far more data than the expected arrays hold")
+    # A failed allocation inside C code (numpy, BLAS) near the limit crashes
+    # instead of raising MemoryError: judge it by how much the run held.
     near_memory = (envelope.get("maxrss_kb") or 0) >= MLE_MARGIN * memory * 1024
     if state == "signaled":
         sig = envelope.get("signal")
         if sig in (signal.SIGXCPU,) or (sig == signal.SIGKILL and
                                          (envelope.get("cpu_ms") or 0) >= limit * 1000):
             return done(Verdict.TLE, f"used more than {limit:g} s of CPU time")
-        if near_memory:
-            return done(Verdict.MLE, f"used more than the {memory} MB memory limit")
+        if near_memory and sig in (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGKILL):
+            return done(Verdict.MLE, f"used more than the {memory} MB memory limit "
+                                     f"(it crashed with {signal_name(sig)} near the limit)")
         return done(Verdict.RE, f"crashed: {signal_name(sig)}")
     if not result:
         code = envelope.get("exit_code")
+        if code and near_memory:
+            return done(Verdict.MLE, f"used more than the {memory} MB memory limit "
+                                     f"(it ended with exit code {code} near the limit)")
         return done(Verdict.RE, f"your program ended before handing back its results "
                                 f"(exit code {code}); do not call exit(), quit(), sys.exit() "
                                 f"or os._exit()")
@@ -258,7 +319,23 @@ def _error_result(header, done, spliced, lines, memory):
     summary = f"{kind}: {message}" if message else kind
     where = f" in {phase}" if phase not in ("load", "outputs") else (
         " while loading the file" if phase == "load" else "")
-    return done(Verdict.RE, f"{summary}{where}", details)
+    return done(Verdict.RE, f"{summary}{where}{_sandbox_hint(message)}", details)
+
+
+def _sandbox_hint(message):
+    """What the sandbox forbids, for an error it caused."""
+    limits = {
+        "[Errno 1] Operation not permitted": "a submission may not start processes, open sockets "
+                                             "or signal other processes",
+        "[Errno 30] Read-only file system": "write files only in the current folder",
+        "[Errno 28] No space left on device": f"the current folder holds at most "
+                                              f"{sandbox.WORKDIR_LIMIT >> 20} MB",
+        "[Errno 27] File too large": f"a file may hold at most {sandbox.FILE_SIZE_LIMIT >> 20} MB",
+    }
+    for text, hint in limits.items():
+        if message.startswith(text):
+            return f" ({hint})"
+    return ""
 
 
 def _student_line(spliced, line):
@@ -294,14 +371,32 @@ def _hidden_message(verdict):
 
 
 def signal_name(sig):
+    """A plain name for a signal that ended a run: "segmentation fault", "file too large"."""
     names = {
         signal.SIGSEGV: "segmentation fault", signal.SIGABRT: "aborted",
         signal.SIGFPE: "floating-point exception", signal.SIGBUS: "bus error",
         signal.SIGILL: "illegal instruction", signal.SIGKILL: "killed",
         signal.SIGXFSZ: "file too large", signal.SIGTERM: "terminated",
         signal.SIGPIPE: "broken pipe", signal.SIGSYS: "forbidden system call",
+        signal.SIGXCPU: "CPU time limit", signal.SIGINT: "interrupted",
+        signal.SIGHUP: "hang-up", signal.SIGQUIT: "quit", signal.SIGALRM: "alarm clock",
+        signal.SIGUSR1: "user signal 1", signal.SIGUSR2: "user signal 2",
+        signal.SIGTRAP: "trace trap",
     }
     try:
         return names.get(sig) or (signal.strsignal(sig) or f"signal {sig}").lower()
     except (ValueError, TypeError):
         return f"signal {sig}"
+
+
+def _isolation(envelope):
+    """Say once, on stderr, which isolation layers auto mode had to do without."""
+    info = envelope.get("sandbox")
+    if not isinstance(info, dict) or info.get("mode") != "auto" or not info.get("missing"):
+        return
+    try:
+        missing = sandbox.describe_missing(dict(info["missing"]))
+    except (TypeError, ValueError, AttributeError):
+        return
+    sandbox.warn_once(f"judge: warning: --sandbox auto runs submissions with less isolation "
+                      f"here: {missing}; use --sandbox strict to refuse")

@@ -2,9 +2,12 @@
 
 A worker is forked from the judge while the judge still holds no reference
 and no expected arrays. Once those are loaded, a replacement worker is
-started from a fresh interpreter instead, so it never inherits them. The
-judge sends one case at a time and waits with its own deadline: a worker
-that stops answering is killed and replaced, and the case is reported.
+started from a fresh interpreter instead, so it never inherits them, and the
+judge makes itself non-dumpable. The judge sends one case at a time and
+waits with its own deadline: a worker that stops answering is killed and
+replaced, and the case is reported. A request marked ``trusted`` (instructor
+code such as a mutant of the reference) retires its worker afterwards, so
+that no student code ever runs in a process that held it.
 """
 
 import os
@@ -13,18 +16,21 @@ import subprocess
 import sys
 import time
 
-from . import channel
+from . import channel, sandbox
 from .errors import InternalError
 
-BACKSTOP_SECONDS = 10.0          # beyond the case's own limit, for the worker itself
+BACKSTOP_SECONDS = 15.0          # beyond the case's own limit: building a box, a hung worker
 RESPONSE_CAP = 1 << 31
 
 _secrets_loaded = False
 
 
 def secrets_loaded():
-    """Called when the judge loads a reference: from now on, never fork a worker."""
+    """Called when the judge loads a reference: from now on, never fork a worker,
+    and no other process of the same user may read the judge's memory."""
     global _secrets_loaded
+    if not _secrets_loaded:
+        sandbox.protect_self()
     _secrets_loaded = True
 
 
@@ -74,12 +80,17 @@ class Worker:
             for _ in range(3):
                 part = self.reader.read(deadline, RESPONSE_CAP)
                 if part is None:
-                    raise WorkerLost("the worker ended")
+                    raise EOFError("the worker ended")
                 parts.append(part)
-        except (OSError, TimeoutError, channel.ChannelError) as err:
-            self.kill()
+        except (OSError, EOFError, TimeoutError, channel.ChannelError) as err:
+            self.kill()                 # the next case starts a new worker
             raise WorkerLost(str(err) or type(err).__name__) from None
         envelope = channel.decode_json(parts[0])
+        if request.get("trusted"):
+            secrets_loaded()
+            # Instructor code (a reference-derived file) has been through this
+            # worker's memory: no student code may run in it after that.
+            self.close()
         return envelope, parts[1], parts[2]
 
     def kill(self):

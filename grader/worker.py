@@ -1,14 +1,17 @@
-"""The untrusted side: a warm process that runs one case of student code at a time.
+"""The untrusted side: a warm process that runs student code inside a box.
 
 The worker is forked from the judge before the judge loads any reference or
-expected array, so it holds neither. For each case it forks a child, which
-isolates itself (``sandbox``), runs the student's class on the inputs the
-judge sent, and writes plain arrays back. The worker watches the child's
-clock and output and reports what happened; it never decides a verdict.
+expected array, so it holds neither. It builds a box (``sandbox``): a setup
+process that isolates itself and forks the box's PID 1, which forks one run
+per case. The worker sends each case into the box, watches the run's clock
+and output with its own deadline, and reports what happened; it never
+decides a verdict. A run that overruns its time or output is ended by
+killing the whole box, which the next case rebuilds.
+
+    judge --pipe-- worker --fork--> setup --fork--> PID 1 --fork--> run (student code)
 """
 
-import io
-import json
+import fcntl
 import os
 import selectors
 import shutil
@@ -25,6 +28,8 @@ import numpy as np
 from . import channel, drive, sandbox
 
 OUTPUT_KEEP = 8 * 1024          # bytes of printed output sent back for feedback
+SETUP_SECONDS = 10.0            # longest a box may take to start
+RESULT_FD, SETUP_FD = 3, 4      # in a run: fd 3 takes the results, fd 4 the setup report
 
 _exit = os._exit
 _write_all = channel.write_all
@@ -34,29 +39,37 @@ _write_all = channel.write_all
 
 def serve(request_fd, response_fd):
     """Answer requests until the judge closes the pipe. Never returns."""
+    global _JUDGE_FDS
+    _JUDGE_FDS = (request_fd, response_fd)
     try:
         sandbox.protect_self()
         sandbox.die_with_parent()
+        sandbox.become_subreaper()               # what a box leaves behind comes back here
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
+        if null > 2:
+            os.close(null)
         reader = channel.FrameReader(request_fd)
         while True:
             payload = reader.read(None, 1 << 31)
             if payload is None:
                 break
             request = channel.decode_json(payload)
-            arrays = {}
-            for name in request["inputs"]:
-                arrays[name] = channel.decode_array(reader.read(None, 1 << 31), 1 << 31)
-            envelope, result, output = run_case(request, arrays)
+            frames = [reader.read(None, 1 << 31) for _ in request["inputs"]]
+            envelope, result, output = run_case(request, frames)
             _write_all(response_fd, channel.json_frame(envelope) + channel.frame(result)
                        + channel.frame(output))
     except BaseException:
         _log_fault()
+        _close_box()
         _exit(3)
+    _close_box()
     _exit(0)
+
+
+_JUDGE_FDS = ()
 
 
 def _log_fault():
@@ -74,7 +87,11 @@ _HELPERS = {}
 
 
 def load_helpers(helpers):
-    """Import student-visible helper modules once, so every child inherits them."""
+    """Import student-visible helper modules once, so every run inherits them.
+
+    Returns True when one was (re)loaded, so that a box built before is stale.
+    """
+    changed = False
     for name, path in helpers.items():
         stamp = os.stat(path).st_mtime_ns
         if _HELPERS.get(name, (None, None))[0] != (path, stamp):
@@ -82,126 +99,457 @@ def load_helpers(helpers):
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             _HELPERS[name] = ((path, stamp), module)
+            changed = True
         sys.modules[name] = _HELPERS[name][1]
+    return changed
 
 
-def run_case(request, arrays):
-    """Fork a child for one case and supervise it; return (envelope, result, output)."""
-    load_helpers(request.get("helpers", {}))
-    workdir = tempfile.mkdtemp(prefix="judge-case-")
-    result_r, result_w = os.pipe()
-    output_r, output_w = os.pipe()
-    started = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        _child(request, arrays, workdir, result_w, output_w, (result_r, output_r))
-    os.close(result_w)
-    os.close(output_w)
-    try:
-        envelope, result, output = _supervise(pid, result_r, output_r, request, started)
-    finally:
-        os.close(result_r)
-        os.close(output_r)
-        shutil.rmtree(workdir, ignore_errors=True)
+# ---------------------------------------------------------------- the box, seen from the worker
+
+_BOX = None
+_DISABLED = {}                  # layers that broke while being set up: {layer: reason}
+
+
+def _close_box():
+    global _BOX
+    if _BOX is not None:
+        _BOX.kill()
+        _BOX = None
+    _reap_strays()
+
+
+def _reap_strays(keep=None):
+    """Kill and reap every child of the worker but ``keep``: processes of dead
+    boxes that were handed to the worker (a subreaper) when their parent died."""
+    for pid in sandbox._children():
+        if pid == keep:
+            continue
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+
+
+def run_case(request, frames):
+    """Run one case in the box (built on demand); return (envelope, result, output).
+
+    ``frames`` are the inputs as the judge sent them (npy bytes, one per name in
+    ``request["inputs"]``); the box's PID 1 checks and decodes them."""
+    global _BOX
+    _reap_strays(keep=_BOX.pid if _BOX is not None else None)
+    if load_helpers(request.get("helpers", {})):
+        _close_box()
+    mode = request.get("sandbox")
+    if mode not in sandbox.MODES:
+        mode = sandbox.DEFAULT_MODE
+    hide = tuple(sandbox.hidden_paths(request.get("hide") or ()))
+    key = (mode, hide)
+    if _BOX is not None and (_BOX.key != key or not _BOX.alive()
+                             or (not _BOX.info.get("seccomp") and _BOX.source != request["source"])):
+        _close_box()                             # without a filter, one box per submission
+    if _BOX is None:
+        for _ in range(3):
+            box = Box(key, mode, hide)
+            try:
+                box.start()
+            except sandbox.Broken as broken:
+                _DISABLED[broken.layer] = broken.reason
+                continue
+            except Refused as refused:
+                return {"state": "refused", "reason": str(refused)[:500]}, b"", b""
+            except BoxFailed as failed:
+                return {"state": "sandbox_error", "reason": str(failed)[:500]}, b"", b""
+            break
+        else:
+            return {"state": "sandbox_error", "reason": "the box broke three times"}, b"", b""
+        _BOX = box
+    _BOX.source = request["source"]
+    envelope, result, output = _BOX.run(request, frames)
+    envelope["sandbox"] = _BOX.summary()
+    if not _BOX.alive():
+        _close_box()
     return envelope, bytes(result), bytes(output)
 
 
-def _supervise(pid, result_r, output_r, request, started):
-    deadline = started + float(request["time_limit"])
-    output_limit = int(request["output_limit"])
-    result_limit = int(request["result_limit"])
-    pidfd = os.pidfd_open(pid)
-    selector = selectors.DefaultSelector()
-    for fd in (result_r, output_r):
-        os.set_blocking(fd, False)
-        selector.register(fd, selectors.EVENT_READ)
-    selector.register(pidfd, selectors.EVENT_READ)
-    result, output, output_total, state, exited = bytearray(), bytearray(), 0, None, False
+class Refused(Exception):
+    """strict mode on a machine that lacks a layer."""
 
-    def pump(fd):
-        nonlocal output_total, state
+
+class BoxFailed(Exception):
+    """The box could not be started: a fault of the judge, not of the submission."""
+
+
+class Box:
+    def __init__(self, key, mode, hide):
+        self.key, self.mode, self.hide = key, mode, hide
+        self.pid = self.pidfd = None
+        self.info = {}
+        self.source = None
+        self.dir = None
+        self.fds = {}
+
+    def summary(self):
+        return {"mode": self.mode, "layers": list(self.info.get("layers", [])),
+                "missing": dict(self.info.get("missing", {}))}
+
+    def start(self):
+        self.dir = tempfile.mkdtemp(prefix="judge-box-")
+        req_r, req_w = os.pipe()
+        ctl_r, ctl_w = os.pipe()
+        res_r, res_w = os.pipe()
+        out_r, out_w = os.pipe()
+        worker_pid = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            _setup(self.mode, self.hide, self.dir, dict(_DISABLED), worker_pid,
+                   req_r, ctl_w, res_w, out_w)
+        for fd in (req_r, ctl_w, res_w, out_w):
+            os.close(fd)
+        self.pid = pid
+        self.pidfd = os.pidfd_open(pid)
+        self.fds = {"req": req_w, "ctl": ctl_r, "res": res_r, "out": out_r}
+        for fd in (ctl_r, res_r, out_r):
+            os.set_blocking(fd, False)
+        self.control = channel.FrameReader(ctl_r)
         try:
-            chunk = os.read(fd, 1 << 16)
-        except BlockingIOError:
-            return True
-        if not chunk:
-            selector.unregister(fd)
+            payload = self.control.read(time.monotonic() + SETUP_SECONDS, channel.MAX_JSON)
+        except (TimeoutError, channel.ChannelError, OSError) as err:
+            self.kill()
+            raise BoxFailed(f"the box did not start ({type(err).__name__})") from None
+        if payload is None:
+            self.kill()
+            raise BoxFailed("the box ended while starting")
+        hello = channel.decode_json(payload)
+        if "broken" in hello:
+            self.kill()
+            raise sandbox.Broken(hello["broken"], hello.get("reason", ""))
+        if "refused" in hello:
+            self.kill()
+            raise Refused(hello["refused"])
+        if "failed" in hello:
+            self.kill()
+            raise BoxFailed(hello["failed"])
+        self.info = hello
+        return self
+
+    def alive(self):
+        if self.pid is None:
             return False
-        if fd == result_r:
-            result.extend(chunk)
-            if len(result) > result_limit:
-                state = "result_overflow"
-        else:
-            output_total += len(chunk)
-            if len(output) < OUTPUT_KEEP:
-                output.extend(chunk[:OUTPUT_KEEP - len(output)])
-            if output_total > output_limit:
-                state = "ole"
+        try:
+            pid, _ = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:
+            pid = self.pid
+        if pid:
+            self.pid = None
+            self.kill()
+            return False
         return True
 
-    try:
-        while state is None and not exited:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                state = "timeout"
-                break
-            for key, _ in selector.select(remaining):
-                if key.fd == pidfd:
-                    exited = True
-                elif state is None:
-                    pump(key.fd)
-        if exited and state is None:
-            for fd in (result_r, output_r):       # what the child wrote before it ended
-                while state is None and fd in selector.get_map() and pump(fd):
+    def kill(self):
+        """End the box: its setup process, PID 1, and with it every run."""
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            try:
+                _, status = os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                status = 0
+            box_pid = self.info.get("box_pid")
+            if os.WIFSIGNALED(status) and isinstance(box_pid, int) and box_pid > 1:
+                # The setup process died before reaping PID 1, so PID 1 is now
+                # the worker's child: its pid cannot have been reused.
+                try:
+                    os.kill(box_pid, signal.SIGKILL)
+                    os.waitpid(box_pid, 0)
+                except OSError:
                     pass
-    finally:
-        selector.close()
-    _kill_tree(pid)
-    _, status, usage = os.wait4(pid, 0)
-    os.close(pidfd)
+            self.pid = None
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+            self.pidfd = None
+        for fd in self.fds.values():
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.fds = {}
+        if self.dir:
+            _remove_folder(self.dir)
+            self.dir = None
+
+    def run(self, request, frames):
+        payload = channel.json_frame(request) + b"".join(channel.frame(f) for f in frames)
+        try:
+            _write_all(self.fds["req"], payload)
+        except OSError:
+            self.kill()
+            return {"state": "lost", "reason": "the box ended"}, b"", b""
+        started = time.monotonic()              # the run's clock: from the hand-over
+        deadline = started + float(request["time_limit"])
+        return self._supervise(request, started, deadline)
+
+    def _supervise(self, request, started, deadline):
+        output_limit = int(request["output_limit"])
+        result_limit = int(request["result_limit"])
+        res_r, out_r, ctl_r = self.fds["res"], self.fds["out"], self.fds["ctl"]
+        result, output = bytearray(), bytearray()
+        counts = {"output": 0}
+        state, report = None, None
+        selector = selectors.DefaultSelector()
+        for fd in (res_r, out_r, ctl_r, self.pidfd):
+            selector.register(fd, selectors.EVENT_READ)
+
+        def pump(fd):
+            """Read what is there; False when nothing more can come now."""
+            nonlocal state
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except BlockingIOError:
+                return False
+            if not chunk:
+                return False
+            if fd == res_r:
+                result.extend(chunk)
+                if len(result) > result_limit:
+                    state = "result_overflow"
+            else:
+                counts["output"] += len(chunk)
+                if len(output) < OUTPUT_KEEP:
+                    output.extend(chunk[:OUTPUT_KEEP - len(output)])
+                if counts["output"] > output_limit:
+                    state = "ole"
+            return True
+
+        try:
+            while state is None and report is None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    state = "timeout"
+                    break
+                for key, _ in selector.select(remaining):
+                    if state is not None:
+                        break
+                    if key.fd == ctl_r:
+                        try:
+                            payload = self.control.read(deadline, channel.MAX_JSON)
+                        except TimeoutError:
+                            state = "timeout"
+                            break
+                        except (channel.ChannelError, OSError):
+                            payload = None
+                        if payload is None:
+                            state = "lost"
+                        else:
+                            report = channel.decode_json(payload)
+                    elif key.fd == self.pidfd:
+                        state = "lost"
+                    else:
+                        pump(key.fd)
+            if report is not None and state is None:
+                for fd in (res_r, out_r):        # every writer has ended: take what is left
+                    while state is None and pump(fd):
+                        pass
+        finally:
+            selector.close()
+        wall = time.monotonic() - started
+        if state is not None:
+            self.kill()                          # the run and all it started end here
+        envelope = {"state": state, "exit_code": None, "signal": None,
+                    "wall_ms": round(wall * 1000, 3), "cpu_ms": None, "maxrss_kb": None,
+                    "output_bytes": counts["output"]}
+        if report is not None:
+            for key in ("exit_code", "signal", "cpu_ms", "maxrss_kb", "base_rss_kb", "reason"):
+                envelope[key] = report.get(key)
+            if state is None and isinstance(report.get("wall_ms"), (int, float)):
+                envelope["wall_ms"] = report["wall_ms"]    # the run alone, from fork to exit
+            if state is None:
+                envelope["state"] = report.get("state")
+        return envelope, result, output
+
+
+def _remove_folder(path):
+    try:
+        os.rmdir(path)
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- inside: setup and PID 1
+
+def _keep_only(keep):
+    """Close every descriptor but ``keep`` (the judge's pipes above all)."""
+    top = max(keep) if keep else 2
+    last = 3
+    for fd in sorted(keep):
+        if fd >= last:
+            os.closerange(last, fd)
+            last = fd + 1
+    os.closerange(max(last, top + 1), os.sysconf("SC_OPEN_MAX"))
+
+
+def _setup(mode, hide, box_dir, disabled, worker_pid, req_r, ctl_w, res_w, out_w):
+    """The box's setup process (forked from the worker). Never returns."""
+    try:
+        _keep_only({0, 1, 2, req_r, ctl_w, res_w, out_w})
+        sandbox.die_with_parent()
+        if os.getppid() != worker_pid:
+            _exit(0)
+        try:
+            info = sandbox.build(mode, list(hide), disabled, box_dir)
+        except sandbox.Broken as broken:
+            _write_all(ctl_w, channel.json_frame({"broken": broken.layer, "reason": broken.reason}))
+            _exit(0)
+        if mode == "strict" and info["missing"]:
+            _write_all(ctl_w, channel.json_frame({"refused": sandbox.describe_missing(info["missing"])}))
+            _exit(0)
+        alive_r, alive_w = os.pipe()
+        setup_pid = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            os.close(alive_w)
+            _box_init(info, box_dir, setup_pid, alive_r, req_r, ctl_w, res_w, out_w)
+        for fd in (req_r, ctl_w, res_w, out_w, alive_r):
+            os.close(fd)
+        while True:
+            try:
+                _, status = os.waitpid(pid, 0)
+                break
+            except InterruptedError:
+                continue
+        _exit(0)
+    except BaseException:
+        _log_fault()
+        try:
+            _write_all(ctl_w, channel.json_frame({"failed": "the box setup failed"}))
+        except BaseException:
+            pass
+        _exit(70)
+
+
+def _box_init(info, box_dir, setup_pid, alive_r, req_r, ctl_w, res_w, out_w):
+    """PID 1 of the box: serve one case at a time. Never returns."""
+    try:
+        sandbox.die_with_parent()
+        import select
+        poller = select.poll()
+        poller.register(alive_r, select.POLLIN)
+        if poller.poll(0):                       # the setup process is already gone
+            _exit(0)
+        if not info["ns"]:
+            sandbox.become_subreaper()
+        info["box_pid"] = sandbox.own_pid()      # as the worker sees it, before /proc changes
+        try:
+            sandbox.enter_box(info)
+        except sandbox.Unavailable as err:
+            _write_all(ctl_w, channel.json_frame({"refused": str(err)}))
+            _exit(0)
+        _write_all(ctl_w, channel.json_frame(info))
+        reader = channel.FrameReader(req_r)
+        os.set_blocking(req_r, True)
+        count = 0
+        while True:
+            payload = reader.read(None, 1 << 31)
+            if payload is None:
+                break
+            request = channel.decode_json(payload)
+            arrays = {}
+            for name in request["inputs"]:
+                arrays[name] = channel.decode_array(reader.read(None, 1 << 31), 1 << 31)
+            count += 1
+            report = _box_case(info, box_dir, count, request, arrays, res_w, out_w,
+                               (req_r, ctl_w, alive_r))
+            del request, arrays
+            _write_all(ctl_w, channel.json_frame(report))
+    except BaseException:
+        _log_fault()
+        _exit(70)
+    _exit(0)
+
+
+def _box_case(info, box_dir, count, request, arrays, res_w, out_w, close):
+    """Fork one run, wait for it, clear the box; return the run's report."""
+    try:
+        workdir = sandbox.fresh_workdir(info, box_dir, count)
+    except OSError as err:
+        return {"state": "sandbox_error", "reason": f"no working folder: {err}"}
+    setup_r, setup_w = os.pipe()
+    base_rss = sandbox.resident_kb()
+    box_pid = os.getpid()
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        for fd in close + (setup_r,):
+            os.close(fd)
+        _run(request, arrays, info, workdir, res_w, out_w, setup_w, box_pid)
+    os.close(setup_w)
+    while True:
+        try:
+            _, status, usage = os.wait4(pid, 0)
+            break
+        except InterruptedError:
+            continue
     wall = time.monotonic() - started
-    envelope = {
-        "state": state or ("signaled" if os.WIFSIGNALED(status) else "exited"),
+    setup = b""
+    while True:
+        chunk = os.read(setup_r, 4096)
+        if not chunk or len(setup) > 4096:
+            break
+        setup += chunk
+    os.close(setup_r)
+    sandbox.clear_box(info, pid)
+    sandbox.release_workdir(info, workdir)
+    report = {
+        "state": "signaled" if os.WIFSIGNALED(status) else "exited",
         "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
         "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
         "wall_ms": round(wall * 1000, 3),
         "cpu_ms": round((usage.ru_utime + usage.ru_stime) * 1000, 3),
         "maxrss_kb": usage.ru_maxrss,
-        "output_bytes": output_total,
+        "base_rss_kb": base_rss,
     }
-    return envelope, result, output
+    if not setup.startswith(b"ok"):
+        report["state"] = "sandbox_error"
+        report["reason"] = (setup.decode("utf-8", "replace") or
+                            f"the run ended before it was isolated (status {status})")[:300]
+    return report
 
 
-def _kill_tree(pid):
-    """Kill the child and everything in its session."""
-    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-        try:
-            target()
-        except (ProcessLookupError, PermissionError):
-            pass
+# ---------------------------------------------------------------- the run
 
-
-# ---------------------------------------------------------------- the child
-
-def _child(request, arrays, workdir, result_w, output_w, close):
-    """Runs in the forked child. Never returns."""
+def _run(request, arrays, info, workdir, res_w, out_w, setup_w, box_pid,
+         _exit=os._exit, _kill=os.kill, _getpid=os.getpid):
+    """Runs in the forked run process. Never returns: the ways out are bound
+    here, where student code that replaces os._exit cannot reach them."""
     try:
-        for fd in close:
-            os.close(fd)
-        os.dup2(output_w, 1)
-        os.dup2(output_w, 2)
-        os.close(output_w)
-        keep = {0, 1, 2, result_w}
-        for fd in range(3, 1024):
-            if fd not in keep:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-        sandbox.enter(workdir, float(request["time_limit"]), int(request["memory_limit"]))
+        _run_body(request, arrays, info, workdir, res_w, out_w, setup_w, box_pid, _exit)
+    finally:
+        _exit(70)
+        _kill(_getpid(), signal.SIGKILL)
+
+
+def _run_body(request, arrays, info, workdir, res_w, out_w, setup_w, box_pid, _exit):
+    ready = False
+    try:
+        # fds: 0 /dev/null, 1 and 2 the output pipe, 3 the results, 4 the setup report
+        moved = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (res_w, out_w, setup_w)]
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(moved[1], 1)
+        os.dup2(moved[1], 2)
+        os.dup2(moved[0], RESULT_FD)
+        os.dup2(moved[2], SETUP_FD)
+        _keep_only({0, 1, 2, RESULT_FD, SETUP_FD})
+        sandbox.enter_run(info, workdir, float(request["time_limit"]),
+                          int(request["memory_limit"]), box_pid)
+        os.write(SETUP_FD, b"ok")
+        os.close(SETUP_FD)
+        ready = True
         sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)
         sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)
-        sys.stdin = open(os.devnull)
+        sys.stdin = open(0, "r", closefd=False)
         header, values = run_student(request, arrays)
         try:
             sys.stdout.flush()
@@ -210,8 +558,13 @@ def _child(request, arrays, workdir, result_w, output_w, close):
             pass
         payload = channel.json_frame(header) + b"".join(
             channel.frame(channel.encode_array(v)) for v in values)
-        _write_all(result_w, payload)
-    except BaseException:
+        _write_all(RESULT_FD, payload)
+    except BaseException as err:
+        if not ready:
+            try:
+                os.write(SETUP_FD, f"run setup failed: {err}".encode("utf-8", "replace")[:300])
+            except BaseException:
+                pass
         _exit(70)
     _exit(0)
 

@@ -1,0 +1,287 @@
+"""The sandbox's layers, its modes, and the judge's own robustness around it."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import ROOT
+from grader import sandbox
+from grader.verdict import Verdict
+from helpers import SEED_CONV, fill, write
+
+CORPUS = ROOT / "tests" / "adversarial"
+CONV_CASES = str(CORPUS / "conv_cases.yaml")
+SEED_FILE = str(ROOT / "tests" / "submissions" / "conv_backward" / "correct_seed.py")
+
+PROBE = """
+import os
+facts = {"uid": os.getuid(), "pid": os.getpid(), "cwd": os.getcwd(),
+         "procs": sorted(int(p) for p in os.listdir("/proc") if p.isdigit())}
+def attempt(name, action):
+    try:
+        action()
+        facts[name] = "ok"
+    except OSError as err:
+        facts[name] = type(err).__name__
+attempt("read_reference", lambda: open(REFERENCE).read())
+attempt("read_cases", lambda: open(CASES).read())
+attempt("write_tmp", lambda: open("/tmp/judge-probe-planted", "w").write("x"))
+attempt("write_workdir", lambda: open("mine.txt", "w").write("x"))
+def fork_and_leave():
+    if os.fork() == 0:
+        os._exit(0)
+attempt("fork", fork_and_leave)
+import socket
+attempt("socket", socket.socket)
+print(repr(facts))
+""" + SEED_CONV
+
+
+def probe(tmp_path, grade_file, mode):
+    body = PROBE.replace("REFERENCE", repr(str(ROOT / "reference" / "conv_backward.py"))).replace(
+        "CASES", repr(CONV_CASES))
+    path = write(tmp_path, "probe.py", fill("conv_backward", body))
+    report = grade_file(path, cases=CONV_CASES, sandbox=mode)
+    assert report.verdict is Verdict.AC, report.cases[0].message
+    return eval(report.cases[0].output.strip().splitlines()[-1])   # noqa: S307 - our own dict
+
+
+def test_auto_mode_isolates_the_run(tmp_path, grade_file):
+    if os.path.exists("/tmp/judge-probe-planted"):
+        os.unlink("/tmp/judge-probe-planted")
+    facts = probe(tmp_path, grade_file, "auto")
+    assert facts["read_reference"] == "FileNotFoundError"       # covered by an empty folder
+    assert facts["read_cases"] == "FileNotFoundError"           # --cases files too
+    assert facts["write_tmp"] in ("OSError", "PermissionError")  # read-only outside its folder
+    assert facts["write_workdir"] == "ok"
+    assert facts["fork"] == "PermissionError" and facts["socket"] == "PermissionError"
+    assert facts["procs"] == [1, 2] and facts["pid"] == 2       # its own PID namespace, under our PID 1
+    if os.geteuid() == 0:
+        assert facts["uid"] >= sandbox.UID_BASE                # not root
+    assert not os.path.exists("/tmp/judge-probe-planted")
+
+
+def test_off_mode_keeps_limits_but_not_isolation(tmp_path, grade_file):
+    facts = probe(tmp_path, grade_file, "off")
+    if os.path.exists("/tmp/judge-probe-planted"):
+        os.unlink("/tmp/judge-probe-planted")
+    assert facts["read_reference"] == "ok" and facts["write_workdir"] == "ok"
+    assert facts["uid"] == os.getuid() and facts["pid"] not in (1, 2)
+    body = "big = np.ones((64, 1024, 1024, 8))\n" + SEED_CONV
+    report = grade_file(write(tmp_path, "hog.py", fill("conv_backward", body)), cases=CONV_CASES,
+                        sandbox="off")
+    assert report.verdict is Verdict.MLE
+
+
+def test_without_the_sandbox_the_reference_attack_would_win(grade_file):
+    """The corpus' file attacks are real: with isolation off, reading the reference gives AC."""
+    path = CORPUS / "read_reference.py"
+    assert grade_file(path, cases=CONV_CASES, sandbox="off").verdict is Verdict.AC
+    assert grade_file(path, cases=CONV_CASES, sandbox="auto").verdict is Verdict.WA
+
+
+def test_seccomp_program_is_well_formed():
+    program = sandbox.seccomp_program(2)
+    assert len(program) < 4096
+    for code, jt, jf, _ in program:
+        assert 0 <= jt < 256 and 0 <= jf < 256
+    assert program[-1] == (0x06, 0, 0, 0x7FFF0000)                  # the default: allow
+
+
+@pytest.mark.skipif(not sandbox.seccomp_supported(), reason="the filter is written for x86-64")
+def test_seccomp_filter_denies_processes_sockets_and_signals_to_others():
+    script = f"""
+import os, signal, socket, sys, threading
+sys.path.insert(0, {str(ROOT)!r})
+from grader import sandbox
+sandbox._prctl(sandbox.PR_SET_NO_NEW_PRIVS, 1)
+sandbox.install_seccomp(os.getpid())
+results = []
+def attempt(action):
+    try:
+        action()
+        results.append("ok")
+    except OSError as err:
+        results.append(err.errno)
+attempt(os.fork)
+attempt(socket.socket)
+attempt(lambda: os.kill(os.getppid(), 0))
+attempt(lambda: os.kill(-1, 0))
+attempt(lambda: os.kill(0, 0))
+attempt(lambda: os.kill(os.getpid(), 0))
+thread = threading.Thread(target=lambda: None)
+attempt(lambda: (thread.start(), thread.join()))
+attempt(lambda: os.memfd_create("x"))
+print(results)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[1, 1, 1, 1, 1, 'ok', 'ok', 1]"
+
+
+def judge(*args, env=None, preexec=None, timeout=120, prefix=()):
+    full_env = dict(os.environ, NO_COLOR="1")
+    full_env.update(env or {})
+    return subprocess.run([*prefix, sys.executable, str(ROOT / "judge.py"), *args], capture_output=True,
+                          text=True, env=full_env, timeout=timeout, preexec_fn=preexec)
+
+
+def _without_namespaces():
+    """Like a container's default filter: unshare and setns fail with EPERM."""
+    import ctypes
+    deny = 0x00050000 | 1
+    program = sandbox._assemble([
+        (0x20, 0, 0, 0),
+        (0x15, 0, 1, 272), (0x06, 0, 0, deny),
+        (0x15, 0, 1, 308), (0x06, 0, 0, deny),
+        (0x06, 0, 0, 0x7FFF0000),
+    ])
+    import struct
+    raw = b"".join(struct.pack("HBBI", *ins) for ins in program)
+    buf = ctypes.create_string_buffer(raw, len(raw))
+    fprog = ctypes.create_string_buffer(struct.pack("HxxxxxxQ", len(program), ctypes.addressof(buf)), 16)
+    sandbox._prctl(sandbox.PR_SET_NO_NEW_PRIVS, 1)
+    sandbox.libc().prctl(22, ctypes.c_ulong(2), ctypes.c_void_p(ctypes.addressof(fprog)), 0, 0)
+
+
+@pytest.mark.skipif(not sandbox.seccomp_supported(), reason="the filter is written for x86-64")
+def test_auto_falls_back_with_one_warning_line_and_strict_refuses():
+    done = judge("grade", SEED_FILE, "-e", "conv_backward", preexec=_without_namespaces)
+    assert done.returncode == 0, done.stderr
+    warnings = done.stderr.splitlines()
+    assert len(warnings) == 1, done.stderr
+    assert warnings[0].startswith("judge: warning: --sandbox auto runs submissions with less isolation")
+    assert "namespaces" in warnings[0] and "--sandbox strict" in warnings[0]
+    assert "Result: AC" in done.stdout
+    done = judge("grade", SEED_FILE, "-e", "conv_backward", "--sandbox", "strict",
+                 preexec=_without_namespaces)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith("judge: --sandbox strict: this machine cannot isolate submissions (")
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_sandbox_option_and_environment_default():
+    done = judge("grade", SEED_FILE, "-e", "conv_backward", "--sandbox", "strict", "--format", "json")
+    assert done.returncode == 0 and done.stderr == ""
+    assert json.loads(done.stdout)["verdict"] == "AC"
+    done = judge("grade", SEED_FILE, "-e", "conv_backward", env={"JUDGE_SANDBOX": "sometimes"})
+    assert done.returncode == 2
+    assert done.stderr == ("judge: JUDGE_SANDBOX='sometimes': must be auto, strict or off; "
+                           "fix or unset it\n")
+    done = judge("grade", SEED_FILE, "-e", "conv_backward", "--sandbox", "maybe")
+    assert done.returncode == 2 and "'maybe' is not one of" in done.stderr
+
+
+ORDINARY_USER = ("unshare", "--user", "--map-user=1000", "--map-group=1000")
+USER_ATTACKS = ["loop_forever", "memory_numpy", "fork_loop", "detached_daemon", "stdout_flood",
+                "read_reference", "write_project", "kill_everything", "kill_parent", "kill_group",
+                "socket_connect", "escape_mounts", "forged_results_then_exit", "thread_forever"]
+
+
+def _ordinary_user_available():
+    if os.geteuid() != 0:
+        return True
+    if not shutil.which("unshare"):
+        return False
+    done = subprocess.run([*ORDINARY_USER, "true"], capture_output=True)
+    return done.returncode == 0
+
+
+@pytest.mark.skipif(not _ordinary_user_available(), reason="cannot run as an ordinary user here")
+def test_strict_mode_as_an_ordinary_user(tmp_path):
+    """An ordinary user: no capabilities (a user namespace where the judge is uid 1000)."""
+    from test_sandbox_adversarial import MARKER, WATCHED, expectation, tree_snapshot
+    home = tmp_path / "home"
+    for folder in WATCHED:
+        shutil.copytree(ROOT / folder, home / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    prefix = ORDINARY_USER if os.geteuid() == 0 else ()
+    script = tmp_path / "grade_many.py"
+    script.write_text(f"""
+import json, os, sys
+sys.path.insert(0, {str(ROOT)!r})
+from grader.grade import Options, grade
+from grader.run import Worker
+caps = open("/proc/self/status").read().split("CapEff:")[1].split()[0]
+results = {{"uid": os.getuid(), "caps": caps}}
+with Worker().start() as worker:
+    for name in sys.argv[1:]:
+        path = os.path.join({str(CORPUS)!r}, name + ".py")
+        report = grade(path, "conv_backward", Options(cases={CONV_CASES!r}, sandbox="strict"),
+                       worker=worker)
+        results[name] = str(report.verdict)
+print(json.dumps(results))
+""")
+    before = tree_snapshot(home)
+    done = subprocess.run([*prefix, sys.executable, str(script), *USER_ATTACKS,
+                           "../submissions/conv_backward/correct_seed"],
+                          capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, HOME=str(tmp_path), JUDGE_HOME=str(home)))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    results = json.loads(done.stdout)
+    assert results["uid"] != 0 and int(results["caps"], 16) == 0
+    for name in USER_ATTACKS:
+        assert results[name] == str(expectation(CORPUS / f"{name}.py")[1]), name
+    assert results["../submissions/conv_backward/correct_seed"] == "AC"
+    assert tree_snapshot(home) == before
+    time.sleep(0.1)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as handle:
+                    assert handle.read().strip() != MARKER
+            except OSError:
+                pass
+
+
+def test_ctrl_c_ends_the_judge_with_one_line(tmp_path):
+    path = write(tmp_path, "slow.py", fill("conv_backward", "import time\ntime.sleep(30)\n" + SEED_CONV))
+    process = subprocess.Popen([sys.executable, str(ROOT / "judge.py"), "grade", str(path), "-e",
+                                "conv_backward", "--time-limit", "20"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True, env=dict(os.environ, NO_COLOR="1"))
+    time.sleep(2.0)
+    os.killpg(process.pid, signal.SIGINT)          # what a terminal sends to the whole group
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert err == "judge: interrupted; nothing was graded to the end\n"
+    assert "Traceback" not in out + err
+
+
+def test_the_judge_itself_is_not_dumpable(grade_file):
+    """Once it holds a reference, another process of the same user cannot read its memory."""
+    from grader import run
+    grade_file(SEED_FILE, cases=CONV_CASES)
+    assert run._secrets_loaded
+    assert sandbox.libc().prctl(3, 0, 0, 0, 0) == 0       # PR_GET_DUMPABLE
+
+
+@pytest.mark.parametrize("when", ["before the case", "during the case"])
+def test_a_lost_worker_is_replaced_and_the_next_case_graded(tmp_path, when):
+    import threading
+    from grader.grade import Options, grade
+    from grader.run import Worker
+    body = "if dout.shape[0] == 2:\n    import time\n    time.sleep(0.8)\n" + SEED_CONV
+    path = write(tmp_path, "slow_public.py", fill("conv_backward", body))
+    worker = Worker().start()
+    try:
+        first = worker.pid
+        if when == "before the case":
+            os.kill(first, signal.SIGKILL)
+            while os.waitid(os.P_PID, first, os.WEXITED | os.WNOWAIT) is None:
+                time.sleep(0.01)
+        else:
+            threading.Timer(0.3, os.kill, (first, signal.SIGKILL)).start()
+        report = grade(str(path), "conv_backward", Options(cases=CONV_CASES), worker=worker)
+        assert report.cases[0].verdict is Verdict.RE
+        assert "helper process" in report.cases[0].message
+        assert report.cases[1].verdict is Verdict.AC and worker.pid not in (None, first)
+    finally:
+        worker.close()

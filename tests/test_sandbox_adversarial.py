@@ -1,0 +1,191 @@
+"""The adversarial corpus: submissions that attack the judge instead of solving the exercise.
+
+Each file in tests/adversarial/ starts with ``# attack: ...``,
+``# expect: VERDICT`` and ``# exercise: ID``. Graded in the default mode (auto) on two small cases,
+each must get exactly that verdict, and afterwards the judge must be intact:
+no process of the run left anywhere, no file of the project changed (a private
+copy of the project that the attacks aim at), no large file left in a
+temporary folder, and the model answer still graded AC by the same worker.
+"""
+
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from grader import sandbox
+from grader.verdict import Verdict
+from helpers import SEED_CONV, SEED_POOL, fill
+
+CORPUS = ROOT / "tests" / "adversarial"
+FILES = sorted(CORPUS.glob("*.py"))
+CASES = {"conv_backward": CORPUS / "conv_cases.yaml", "maxpool_backward": CORPUS / "maxpool_cases.yaml"}
+WATCHED = ("reference", "cases", "grader", "exercises", "tests/adversarial")
+MARKER = "judge-attack"             # the process name attacks give the processes they start
+
+
+def expectation(path):
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    assert lines[0].startswith("# attack: ") and lines[1].startswith("# expect: "), path.name
+    assert lines[2].startswith("# exercise: "), path.name
+    verdict = Verdict(lines[1][len("# expect: "):].strip())
+    return lines[0][len("# attack: "):], verdict, lines[2][len("# exercise: "):].strip()
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A private copy of the project (JUDGE_HOME) for the attacks to aim at, so that
+    the check that no file changed cannot be confused by anybody else's edits."""
+    home = tmp_path_factory.mktemp("judge-home")
+    for folder in WATCHED:
+        shutil.copytree(ROOT / folder, home / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "judge.py", home / "judge.py")
+    saved = os.environ.get("JUDGE_HOME")
+    os.environ["JUDGE_HOME"] = str(home)
+    try:
+        yield home
+    finally:
+        if saved is None:
+            os.environ.pop("JUDGE_HOME", None)
+        else:
+            os.environ["JUDGE_HOME"] = saved
+
+
+def tree_snapshot(root=ROOT):
+    snapshot = {}
+    for folder in WATCHED:
+        for path in (root / folder).rglob("*"):
+            if "__pycache__" in path.parts or not path.is_file():
+                continue
+            info = path.stat()
+            snapshot[str(path.relative_to(root))] = (info.st_size, info.st_mtime_ns)
+    for path in root.iterdir():
+        if path.is_file():
+            info = path.stat()
+            snapshot[path.name] = (info.st_size, info.st_mtime_ns)
+    return snapshot
+
+
+def large_new_files(since, folders=("/tmp", "/var/tmp", "/dev/shm"), size=1 << 20):
+    """Files of 1 MB or more written since ``since`` (test runs' own folders aside)."""
+    found = []
+    for folder in folders:
+        for base, dirs, files in os.walk(folder):
+            dirs[:] = [d for d in dirs if not d.startswith("pytest-of-")]
+            if base.count(os.sep) - folder.count(os.sep) >= 3:
+                dirs[:] = []
+            for name in files:
+                path = os.path.join(base, name)
+                try:
+                    info = os.lstat(path)
+                except OSError:
+                    continue
+                if info.st_size >= size and info.st_mtime >= since:
+                    found.append(path)
+    return found
+
+
+def stray_processes():
+    """Processes of runs anywhere on the machine: a run's user, or the attack marker."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as handle:
+                status = handle.read()
+        except OSError:
+            continue
+        name = status.split("\n", 1)[0].split(":", 1)[1].strip()
+        uid = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
+        state = re.search(r"^State:\s+(\w)", status, re.M).group(1)
+        if name == MARKER or sandbox.UID_BASE <= uid < sandbox.UID_BASE + (1 << 24):
+            found.append(f"{entry} {name} uid={uid} state={state}")
+    return found
+
+
+def descendants(pid):
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [(pid, 0)]
+    while todo:
+        current, depth = todo.pop()
+        for child in children.get(current, []):
+            found.append((child, depth + 1))
+            todo.append((child, depth + 1))
+    return found
+
+
+def assert_healthy(worker, grade_file, project, before, started, label):
+    # Only the worker's box is left under the worker: its setup process and PID 1.
+    deadline = time.monotonic() + 2.0
+    while True:
+        extra = [(pid, depth) for pid, depth in descendants(worker.pid) if depth > 2]
+        strays = stray_processes()
+        if not extra and not strays or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    assert not extra, f"{label}: processes left under the worker: {extra}"
+    assert not strays, f"{label}: processes of the run left on the machine: {strays}"
+    after = tree_snapshot(project)
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    assert not changed, f"{label}: project files changed: {changed}"
+    assert not large_new_files(started), f"{label}: large files left behind"
+    for exercise, seed in (("conv_backward", SEED_CONV), ("maxpool_backward", SEED_POOL)):
+        report = grade_file(_write_seed(exercise, seed), exercise, cases=str(CASES[exercise]))
+        assert report.verdict is Verdict.AC, f"{label}: the next submission was not graded normally"
+
+
+_SEEDS = {}
+
+
+def _write_seed(exercise, body):
+    if exercise not in _SEEDS:
+        import tempfile
+        handle, path = tempfile.mkstemp(prefix="judge-seed-", suffix=".py")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(fill(exercise, body))
+        _SEEDS[exercise] = path
+    return _SEEDS[exercise]
+
+
+def test_the_corpus_is_large_and_covers_every_verdict():
+    assert len(FILES) >= 30
+    verdicts = {expectation(path)[1] for path in FILES}
+    assert {Verdict.TLE, Verdict.MLE, Verdict.RE, Verdict.OLE, Verdict.WA, Verdict.AC} <= verdicts
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_attack_gets_its_verdict_and_the_judge_stays_healthy(path, worker, grade_file, project):
+    attack, verdict, exercise = expectation(path)
+    before = tree_snapshot(project)
+    started = time.time() - 1
+    cases = project / CASES[exercise].relative_to(ROOT)
+    report = grade_file(path, exercise, cases=str(cases))
+    got = [c.verdict for c in report.cases]
+    assert report.verdict is verdict, (
+        f"{path.name} ({attack}): expected {verdict}, got {report.verdict}: "
+        f"{[(c.verdict.value, c.message) for c in report.cases]}")
+    assert Verdict.IE not in got and Verdict.CE not in got
+    if verdict is Verdict.AC:
+        assert report.score == report.max_score
+    else:
+        assert report.cases[0].verdict is verdict, report.cases[0].message
+        assert report.score < report.max_score
+    for case in report.cases:
+        assert "\n" not in case.message and len(case.message) < 400, case.message
+        assert "Traceback" not in case.message + case.output
+    assert_healthy(worker, grade_file, project, before, started, path.name)
