@@ -54,8 +54,20 @@ class Case:
         return {name: input_shape(spec, self.params) for name, spec in ex.inputs.items()}
 
 
+def dims(shape, params):
+    """Evaluate a declared shape: each entry an expression, or ``*name`` of a list parameter."""
+    result = []
+    for dim in shape:
+        text = str(dim).strip()
+        if text.startswith("*"):
+            result += [int(v) for v in params[text[1:].strip()]]
+        else:
+            result.append(expr.evaluate(dim, params))
+    return result
+
+
 def input_shape(spec, params):
-    shape = [expr.evaluate(dim, params) for dim in spec.shape]
+    shape = dims(spec.shape, params)
     if spec.kind == "labels" and spec.onehot and expr.evaluate(spec.onehot, params):
         shape.append(expr.evaluate(spec.classes, params))
     return tuple(shape)
@@ -149,7 +161,8 @@ def _parse_case(item, index, ex, label):
                 f"{ex.id} takes {', '.join(ex.params)}")
             continue
         spec = ex.params[key]
-        p = schema.check_int(value, f"params.{key}", low=spec.min, high=spec.max)
+        p = (_check_list(value, f"params.{key}", spec) if spec.kind == "list"
+             else schema.check_int(value, f"params.{key}", low=spec.min, high=spec.max))
         if p:
             bad(p)
         else:
@@ -226,6 +239,21 @@ def _parse_case(item, index, ex, label):
                 visibility=visibility, atol=atol, rtol=rtol,
                 time_limit=float(time_limit), memory_limit=memory_limit,
                 description=description), []
+
+
+def _check_list(value, where, spec):
+    """A problem with a list-valued parameter, or None."""
+    if not isinstance(value, list):
+        return f"{where}: expected a list of whole numbers, e.g. [3, 4], got {schema.describe(value)}"
+    if len(value) < spec.min_len:
+        return f"{where}: needs at least {spec.min_len} numbers, got {len(value)}"
+    if spec.max_len is not None and len(value) > spec.max_len:
+        return f"{where}: takes at most {spec.max_len} numbers, got {len(value)}"
+    for i, item in enumerate(value):
+        p = schema.check_int(item, f"{where}[{i}]", low=spec.min, high=spec.max)
+        if p:
+            return p
+    return None
 
 
 def _parse_draw(raw, ex, bad):

@@ -6,6 +6,7 @@ element by element. The first check that fails is the one reported, with the
 numbers a student needs: where, expected, got, by how much.
 """
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,11 +83,18 @@ def compare(name, info, got, expected, atol, rtol, source="returned"):
 
 def _shape_message(name, got, want):
     message = f"{name} has shape {tuple(got)} but must have shape {tuple(want)}"
-    if np.prod(got, dtype=np.int64) == np.prod(want, dtype=np.int64):
+    if [d for d in got if d != 1] == [d for d in want if d != 1]:
+        message += " (an extra or a missing axis of size 1: keepdims=True, or a reshape?)"
+    elif np.prod(got, dtype=np.int64) == np.prod(want, dtype=np.int64):
         if sorted(got) == sorted(want):
             message += " (same sizes in another order: a transpose or reshape is off)"
         else:
             message += " (same number of values: reshape it to the expected shape)"
+    elif len(got) > len(want) and (tuple(got[:len(want)]) == tuple(want)
+                                   or tuple(got[len(got) - len(want):]) == tuple(want)):
+        extra = len(got) - len(want)
+        message += (f" ({extra} {'axes' if extra > 1 else 'axis'} too many: "
+                    f"should the sum run over {'them' if extra > 1 else 'it'} too?)")
     elif len(got) != len(want):
         message += f" ({len(got)} dimensions instead of {len(want)})"
     return message
@@ -109,4 +117,16 @@ def pattern(got, expected):
     ratio = float(np.vdot(got, exp)) / dot if dot else 0.0
     if ratio and abs(ratio - 1) > 1e-6 and np.allclose(got, ratio * exp, rtol=1e-6, atol=1e-9 * scale):
         return f"every value is {ratio:.4g} times the expected one (a sum/mean mix-up or an extra factor?)"
+    close = lambda a, b: np.allclose(a, b, rtol=1e-6, atol=1e-9 * scale)  # noqa: E731
+    for axes in itertools.permutations(range(exp.ndim)):
+        if axes != tuple(range(exp.ndim)) and exp.transpose(axes).shape == got.shape \
+                and close(got, exp.transpose(axes)):
+            how = "transposed" if exp.ndim == 2 else f"with its axes in the order {axes}"
+            return f"the right values, {how}: check the axes of a transpose or the order of a product"
+    if exp.ndim >= 1 and exp.shape[0] > 1 and close(got[0], exp[0]) and not close(got[1:], exp[1:]):
+        return ("only the first entry along axis 0 (the first sample) is right: "
+                "is every sample of the batch handled, not only the first?")
+    if close(np.sort(got, axis=None), np.sort(exp, axis=None)) and np.unique(exp).size > 2:
+        return ("every expected value is there but some are in the wrong place: an axis order "
+                "in a transpose or reshape, or values sent to the wrong position")
     return ""

@@ -30,13 +30,19 @@ def project_root():
     return Path(env).resolve() if env else Path(__file__).resolve().parent.parent
 
 
+PARAM_KINDS = ("int", "list")
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
-    min: int = 0
+    min: int = 0                # for a list: bounds of every element
     max: int = None
-    default: int = None
+    default: object = None      # an int, or a list of ints for kind "list"
     doc: str = ""
+    kind: str = "int"           # "int", or "list": a list of ints, e.g. the sizes of extra axes
+    min_len: int = 1            # kind "list" only: how many elements it may have
+    max_len: int = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,24 @@ class InputSpec:
     draw: str = "normal"        # "labels": int64 class indices in [0, classes)
     classes: str = None         # expression, for kind "labels"
     onehot: str = None          # expression; when true, labels become one-hot rows
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """How `judge check` tests the reference and the strength of the cases.
+
+    ``loss``/``weight`` give the scalar loss: L = sum(output * weight), or the
+    output itself when there is no weight. ``gradients`` maps an output to the
+    input it is the gradient of. Without gradients (a forward-only exercise),
+    a mutant is equivalent when it agrees with the reference on the probes.
+    """
+    loss: str = None
+    weight: str = None
+    gradients: tuple = ()       # ((output, input), ...)
+    distinct: tuple = ()        # inputs drawn without ties for finite differences
+    probes: tuple = ()          # raw mappings, parsed like cases by grader.check
+    small: int = 2000           # finite differences on cases with at most this many entries to vary
+    suggest: tuple = ()         # ((operator, text), ...) advice worded for this exercise
 
 
 @dataclass(frozen=True)
@@ -74,6 +98,7 @@ class Exercise:
     tolerance: dict
     limits: dict
     extra: dict = field(default_factory=dict)
+    check: CheckSpec = field(default_factory=CheckSpec)
 
     @property
     def skeleton(self):
@@ -146,7 +171,7 @@ def _rel(path):
 
 _TOP_KEYS = {"id", "level", "title", "class", "helpers", "params", "constraints",
              "inputs", "construct", "steps", "outputs", "tolerance", "limits",
-             "hints", "mutation"}
+             "hints", "mutation", "check"}
 
 
 def _build(exercise_id, folder, data, problems):
@@ -187,14 +212,27 @@ def _build(exercise_id, folder, data, problems):
             if not isinstance(spec, dict):
                 problems.append(f"{where}: expected a mapping with min, max, default, doc")
                 continue
-            problems += schema.unknown_keys(spec, {"min", "max", "default", "doc"}, f"{where}.")
-            for key in ("min", "max", "default"):
+            problems += schema.unknown_keys(
+                spec, {"min", "max", "default", "doc", "kind", "min_len", "max_len"}, f"{where}.")
+            kind = spec.get("kind", "int")
+            if kind not in PARAM_KINDS:
+                problems.append(f"{where}.kind: must be one of {', '.join(PARAM_KINDS)}")
+                continue
+            for key in ("min", "max", "min_len", "max_len") + (("default",) if kind == "int" else ()):
                 if key in spec and not schema.is_int(spec[key]):
                     problems.append(f"{where}.{key}: expected a whole number")
-            params[name] = Param(name, spec.get("min", 0), spec.get("max"),
-                                 spec.get("default"), str(spec.get("doc", "")))
+            if kind == "int" and ("min_len" in spec or "max_len" in spec):
+                problems.append(f"{where}: min_len and max_len are for kind: list")
+            default = spec.get("default")
+            if kind == "list" and default is not None and not (
+                    isinstance(default, list) and all(schema.is_int(v) for v in default)):
+                problems.append(f"{where}.default: expected a list of whole numbers")
+            params[name] = Param(name, spec.get("min", 0), spec.get("max"), default,
+                                 str(spec.get("doc", "")), kind, spec.get("min_len", 1),
+                                 spec.get("max_len"))
 
     env_names = set(params)
+    list_params = {name for name, p in params.items() if p.kind == "list"}
     constraints = []
     for i, item in enumerate(data.get("constraints") or []):
         where = f"constraints[{i}]"
@@ -215,6 +253,11 @@ def _build(exercise_id, folder, data, problems):
                 continue
             problems += schema.unknown_keys(spec, {"shape", "kind", "draw", "classes", "onehot"}, f"{where}.")
             for j, dim in enumerate(spec["shape"]):
+                if isinstance(dim, str) and dim.strip().startswith("*"):
+                    if dim.strip()[1:].strip() not in list_params:
+                        problems.append(f"{where}.shape[{j}]: {dim!r} must name a list parameter "
+                                        f"(kind: list), e.g. '*dims'")
+                    continue
                 _check_expr(dim, env_names, f"{where}.shape[{j}]", problems)
             kind = spec.get("kind", "real")
             if kind not in INPUT_KINDS:
@@ -308,6 +351,8 @@ def _build(exercise_id, folder, data, problems):
         problems.append(problem) if problem else limits.update(memory=lim["memory"])
 
     extra = {key: data[key] for key in ("hints", "mutation") if key in data}
+    _check_hints(data.get("hints"), inputs, problems)
+    check = _build_check(data.get("check"), inputs, outputs, steps, problems)
     level = data.get("level", 0)
     return Exercise(
         id=exercise_id, folder=folder, title=title,
@@ -316,7 +361,85 @@ def _build(exercise_id, folder, data, problems):
         constraints=tuple(constraints), inputs=inputs,
         construct_args=tuple(cargs), construct_kwargs=dict(ckwargs),
         steps=tuple(steps), outputs=tuple(outputs), tolerance=tolerance,
-        limits=limits, extra=extra)
+        limits=limits, extra=extra, check=check)
+
+
+def _check_hints(raw, inputs, problems):
+    """`hints:` says how to recognise mistakes from wrong outputs (see grader.hints)."""
+    if raw is None:
+        return
+    if not isinstance(raw, dict):
+        problems.append("hints: expected a mapping, e.g. {ties: {input: x, advice: TEXT}}")
+        return
+    problems += schema.unknown_keys(raw, {"ties"}, "hints.")
+    ties = raw.get("ties")
+    if ties is None:
+        return
+    if not isinstance(ties, dict) or not isinstance(ties.get("advice"), str) \
+            or ties.get("input") not in inputs or inputs[ties["input"]].kind != "real":
+        problems.append("hints.ties: expected {input: A REAL-VALUED INPUT, advice: TEXT}")
+
+
+_CHECK_KEYS = {"loss", "gradients", "distinct", "probes", "small", "suggest"}
+
+
+def _build_check(raw, inputs, outputs, steps, problems):
+    """The `check:` section: the loss, which outputs are gradients, the probes."""
+    if raw is None:
+        return CheckSpec()
+    if not isinstance(raw, dict):
+        problems.append("check: expected a mapping with loss, gradients, distinct, probes, small, suggest")
+        return CheckSpec()
+    problems += schema.unknown_keys(raw, _CHECK_KEYS, "check.")
+    real = {name for name, spec in inputs.items() if spec.kind == "real"}
+    saved = {s.save for s in steps if s.save}
+    loss = weight = None
+    if "loss" in raw:
+        item = raw["loss"]
+        if isinstance(item, str):
+            item = {"output": item}
+        if not isinstance(item, dict) or "output" not in item:
+            problems.append("check.loss: expected {output: NAME, weight: INPUT} (weight optional)")
+        else:
+            problems += schema.unknown_keys(item, {"output", "weight"}, "check.loss.")
+            loss, weight = item["output"], item.get("weight")
+            if loss not in saved:
+                problems.append(f"check.loss.output: {loss!r} must be an output saved by a step "
+                                f"({', '.join(sorted(saved)) or 'none'})")
+            if weight is not None and weight not in real:
+                problems.append(f"check.loss.weight: {weight!r} is not a real-valued input")
+    gradients = raw.get("gradients") or {}
+    if not isinstance(gradients, dict):
+        problems.append("check.gradients: expected a mapping of output to input, e.g. {dx: x}")
+        gradients = {}
+    for out, inp in gradients.items():
+        if out not in outputs:
+            problems.append(f"check.gradients.{out}: not an output of the exercise")
+        if inp not in real:
+            problems.append(f"check.gradients.{out}: {inp!r} is not a real-valued input")
+    if gradients and loss is None:
+        problems.append("check.gradients: needs check.loss, the scalar they are the gradients of")
+    distinct = raw.get("distinct") or []
+    if not isinstance(distinct, list) or not all(d in real for d in distinct):
+        problems.append("check.distinct: expected a list of real-valued inputs")
+        distinct = []
+    probes = raw.get("probes") or []
+    if not isinstance(probes, list) or not all(isinstance(p, dict) for p in probes):
+        problems.append("check.probes: expected a list of parameter mappings")
+        probes = []
+    small = raw.get("small", CheckSpec.small)
+    problem = schema.check_int(small, "check.small", low=1, high=10**6)
+    if problem:
+        problems.append(problem)
+        small = CheckSpec.small
+    suggest = raw.get("suggest") or {}
+    if not isinstance(suggest, dict) or not all(isinstance(v, str) for v in suggest.values()):
+        problems.append("check.suggest: expected a mapping of mutation kind to advice")
+        suggest = {}
+    from .mutate import OPERATORS
+    problems += schema.unknown_keys(suggest, set(OPERATORS), "check.suggest.")
+    return CheckSpec(loss, weight, tuple(gradients.items()), tuple(distinct), tuple(probes),
+                     small, tuple(suggest.items()))
 
 
 def _check_expr(text, names, where, problems):

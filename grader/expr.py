@@ -1,8 +1,9 @@
 """Tiny, safe arithmetic on named integers, for shapes and constraints.
 
 Exercise declarations write sizes such as ``(H + 2*pad - FH)//stride + 1``.
-Only integer literals, names, ``+ - * // %``, unary minus, parentheses and
-comparisons are allowed; anything else is rejected before evaluation.
+Only integer literals, names, ``+ - * // %``, unary minus, parentheses,
+comparisons and ``prod(NAME)`` (the product of a list-valued parameter) are
+allowed; anything else is rejected before evaluation.
 """
 
 import ast
@@ -39,6 +40,12 @@ def parse(text):
     except SyntaxError:
         raise ExprError(f"{text!r} is not a valid expression") from None
     for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            if not (isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS
+                    and len(node.args) == 1 and isinstance(node.args[0], ast.Name)
+                    and not node.keywords):
+                raise ExprError(f"{text!r}: the only call allowed is prod(NAME) of a list parameter")
+            continue
         if isinstance(node, (ast.Expression, ast.Name, ast.Load, ast.BinOp,
                              ast.UnaryOp, ast.USub, ast.UAdd, ast.Compare)):
             continue
@@ -50,9 +57,14 @@ def parse(text):
     return tree
 
 
+_FUNCTIONS = {"prod"}
+
+
 def names(text):
-    """The names an expression refers to."""
-    return {n.id for n in ast.walk(parse(text)) if isinstance(n, ast.Name)}
+    """The names an expression refers to (not the functions it calls)."""
+    tree = parse(text)
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called}
 
 
 def evaluate(text, env):
@@ -60,13 +72,28 @@ def evaluate(text, env):
     return _eval(parse(text).body, env, str(text))
 
 
+def _lookup(name, env, text):
+    if name not in env:
+        raise ExprError(f"{text!r} refers to unknown name {name!r}")
+    return env[name]
+
+
 def _eval(node, env, text):
     if isinstance(node, ast.Constant):
         return node.value
+    if isinstance(node, ast.Call):                      # prod(NAME), checked by parse()
+        values = _lookup(node.args[0].id, env, text)
+        if not isinstance(values, (list, tuple)):
+            raise ExprError(f"{text!r}: prod() takes a list parameter, {node.args[0].id!r} is a number")
+        result = 1
+        for value in values:
+            result *= value
+        return result
     if isinstance(node, ast.Name):
-        if node.id not in env:
-            raise ExprError(f"{text!r} refers to unknown name {node.id!r}")
-        return env[node.id]
+        value = _lookup(node.id, env, text)
+        if isinstance(value, (list, tuple)):
+            raise ExprError(f"{text!r}: {node.id!r} is a list; use prod({node.id}) or *{node.id} in a shape")
+        return value
     if isinstance(node, ast.UnaryOp):
         value = _eval(node.operand, env, text)
         return -value if isinstance(node.op, ast.USub) else value

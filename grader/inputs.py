@@ -11,7 +11,7 @@ import zlib
 import numpy as np
 
 from . import expr
-from .cases import input_shape
+from .cases import dims, input_shape
 
 
 def _uniform(seed, name, count):
@@ -26,7 +26,7 @@ def draw_one(spec, draw, params, seed):
     count = int(np.prod(shape, dtype=np.int64))
     if spec.kind == "labels":
         classes = expr.evaluate(spec.classes, params)
-        labels_shape = tuple(expr.evaluate(dim, params) for dim in spec.shape)
+        labels_shape = tuple(dims(spec.shape, params))
         n = int(np.prod(labels_shape, dtype=np.int64))
         labels = np.floor(_uniform(seed, spec.name, n) * classes).astype(np.int64)
         labels = np.minimum(labels, classes - 1).reshape(labels_shape)
@@ -50,6 +50,17 @@ def draw_one(spec, draw, params, seed):
     else:  # pragma: no cover - the case parser only lets known names through
         raise ValueError(f"unknown distribution {draw.dist!r}")
     return np.ascontiguousarray(values, dtype=np.float64).reshape(shape)
+
+
+def distinct(shape, seed, name, spacing=0.1):
+    """Values all different from one another and from 0, ``spacing`` apart, in a seeded order.
+
+    For inputs that must have no ties (a maximum that finite differences or a
+    tie check can rely on): odd multiples of spacing/2, about half negative.
+    """
+    count = int(np.prod(shape, dtype=np.int64))
+    order = np.argsort(_uniform(seed, f"distinct:{name}", count), kind="stable")
+    return ((order - count // 2 + 0.5) * spacing).reshape(shape)
 
 
 def draw(ex, case):

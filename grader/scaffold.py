@@ -1,0 +1,139 @@
+"""Starting points: the skeleton for a student, the statement with its public
+cases, and a commented case-file template for an instructor.
+
+Everything is derived from the exercise's declaration and files, so a new
+exercise gets all three without a change here.
+"""
+
+from pathlib import Path
+
+from . import cases as case_files
+from .errors import JudgeError
+
+LANGUAGES = ("en", "zh")
+
+
+def write_skeleton(ex, target, force=False):
+    """Copy the skeleton to ``target``; refuse to overwrite unless ``force``."""
+    target = Path(target)
+    if target.is_dir():
+        raise JudgeError(f"{target}: is a folder; give a file name such as {ex.id}.py")
+    if target.exists() and not force:
+        raise JudgeError(f"{target}: already exists; pass --force to overwrite it or give "
+                         f"another file name")
+    if not ex.skeleton.is_file():
+        raise JudgeError(f"{ex.skeleton}: the skeleton of {ex.id} is missing")
+    try:
+        target.write_text(ex.skeleton.read_text(encoding="utf-8"), encoding="utf-8")
+    except OSError as err:
+        raise JudgeError(f"{target}: cannot write it ({err.strerror}); choose another path") from None
+    return target
+
+
+def statement(ex, lang):
+    path = ex.statement(lang)
+    if not path.is_file():
+        have = [code for code in LANGUAGES if ex.statement(code).is_file()]
+        raise JudgeError(f"{case_files.display(path)}: no statement in {lang!r} for {ex.id}"
+                         + (f"; try --lang {have[0]}" if have else ""))
+    return path.read_text(encoding="utf-8").rstrip("\n")
+
+
+def params_text(params):
+    return " ".join(f"{k}=[{','.join(str(v) for v in value)}]" if isinstance(value, list)
+                    else f"{k}={value}" for k, value in params.items())
+
+
+def public_table(ex, case_list):
+    """The public cases as a small table; hidden ones only counted."""
+    public = [c for c in case_list if c.public]
+    hidden = [c for c in case_list if not c.public]
+    total = sum(c.points for c in case_list)
+    lines = [f"Public cases ({len(public)} of {len(case_list)}; "
+             f"{sum(c.points for c in public)} of {total} points):"]
+    rows = [(c.name, params_text(c.params), str(c.points)) for c in public]
+    if rows:
+        widths = [max(len(r[i]) for r in rows + [("name", "params", "points")]) for i in range(3)]
+        lines.append(f"  {'name':<{widths[0]}}  {'params':<{widths[1]}}  {'points':>{widths[2]}}")
+        for name, params, points in rows:
+            lines.append(f"  {name:<{widths[0]}}  {params:<{widths[1]}}  {points:>{widths[2]}}")
+        for c in public:
+            if c.description:
+                lines.append(f"  {c.name}: {c.description}")
+    if hidden:
+        lines.append(f"  + {len(hidden)} hidden case{'s' * (len(hidden) != 1)} "
+                     f"({sum(c.points for c in hidden)} points): only their verdicts are shown")
+    return "\n".join(lines)
+
+
+def case_template(ex, case_list):
+    """A commented YAML case file for ``ex`` that validates as it is."""
+    example = next((c for c in case_list if c.public), case_list[0] if case_list else None)
+    names = {c.name for c in case_list}
+    name, n = "new_case", 1
+    while name in names:
+        n += 1
+        name = f"new_case_{n}"
+    seed = max((c.seed for c in case_list), default=0) + 1
+    values = dict(example.params) if example else _smallest(ex)
+    where = f"values of the public case {example.name!r}" if example else "the smallest values"
+    real = [i for i, spec in ex.inputs.items() if spec.kind == "real"]
+    labels = [i for i, spec in ex.inputs.items() if spec.kind != "real"]
+
+    out = [f"# A new case for {ex.id} ({ex.display_title('en')}).",
+           f"# Put it in cases/{ex.id}/ (or grade with --cases FILE), edit it, then run",
+           f"#   judge cases validate FILE  and  judge check {ex.id}",
+           f"exercise: {ex.id}",
+           "cases:",
+           _commented(f"  - name: {name}", "unique in the exercise: letters, digits, _ . -"),
+           _commented('    description: ""', "what the case is for, one line"),
+           _commented(f"    seed: {seed}", "inputs are drawn from it, the same on every machine"),
+           _commented("    params:", where)]
+    for pname, spec in ex.params.items():
+        value = values.get(pname, spec.default)
+        shown = f"[{', '.join(str(v) for v in value)}]" if isinstance(value, list) else str(value)
+        out.append(_commented(f"      {pname}: {shown}", _param_doc(spec)))
+    for check, message in ex.constraints:
+        out.append(f"    #   must hold: {check} ({message})")
+    out.append(_commented("    draw: normal", f"normal | uniform | integers; or per input "
+                                              f"({', '.join(real)}): "
+                                              f"{{{real[0]}: {{dist: integers, low: -2, high: 2}}}}"))
+    for label in labels:
+        out.append(f"    #   {label} holds labels: the exercise draws them, no distribution")
+    tolerance = f"{{atol: {ex.tolerance['atol']:.1e}, rtol: {ex.tolerance['rtol']:.1e}}}"   # YAML floats
+    out += [_commented("    points: 10", "the points of all cases add up to the total"),
+            _commented("    visibility: public", "public: students see everything; hidden: only the verdict"),
+            _commented(f"    # tolerance: {tolerance}", "optional; these are the exercise's"),
+            _commented(f"    # time_limit: {ex.limits['time']:g}", "optional, seconds"),
+            _commented(f"    # memory_limit: {ex.limits['memory']}", "optional, megabytes")]
+    return "\n".join(out) + "\n"
+
+
+def _commented(text, comment, width=32):
+    """``text`` with ``# comment`` aligned at ``width``."""
+    return text + " " * max(1, width - len(text)) + "# " + comment
+
+
+def _param_doc(spec):
+    parts = [spec.doc or spec.name]
+    if spec.kind == "list":
+        length = f"{spec.min_len}" + (f" to {spec.max_len}" if spec.max_len else " or more")
+        parts.append(f"a list of {length} whole numbers, each at least {spec.min}")
+    else:
+        parts.append(f"at least {spec.min}" + (f", at most {spec.max}" if spec.max is not None else ""))
+    if spec.default is not None:
+        parts.append(f"default {spec.default}")
+    return "; ".join(parts)
+
+
+def _smallest(ex):
+    """Parameter values for an exercise without cases: defaults, else minimums."""
+    values = {}
+    for name, spec in ex.params.items():
+        if spec.default is not None:
+            values[name] = spec.default
+        elif spec.kind == "list":
+            values[name] = [max(spec.min, 1)] * max(spec.min_len, 1)
+        else:
+            values[name] = max(spec.min, 1)
+    return values

@@ -1,0 +1,59 @@
+# mistake: divides by pool_h only instead of pool_h * pool_w
+import numpy as np
+from utils import im2col, col2im
+
+
+class AvgPool:
+    def __init__(self, pool_h, pool_w, stride=1, pad=0):
+        r'''
+        Set up an average-pooling layer.
+
+        Parameters
+        - pool_h: int, window height
+        - pool_w: int, window width
+        - stride: int, step between two windows
+        - pad: int, zero padding added on every side of H and W
+        '''
+        self.pool_h = pool_h
+        self.pool_w = pool_w
+        self.stride = stride
+        self.pad = pad
+        self.x = None
+
+    def forward(self, x):
+        r'''
+        Forward pass.
+
+        Parameters
+        - x: numpy.ndarray of shape (B, C, H, W)
+        Returns
+        - out: numpy.ndarray of shape (B, C, H', W') with
+               H' = (H + 2P - pool_h) // S + 1
+               W' = (W + 2P - pool_w) // S + 1
+        '''
+        N, C, H, W = x.shape
+        out_h = (H + 2 * self.pad - self.pool_h) // self.stride + 1
+        out_w = (W + 2 * self.pad - self.pool_w) // self.stride + 1
+        col = im2col(x, self.pool_h, self.pool_w, self.stride, self.pad)
+        col = col.reshape(-1, self.pool_h * self.pool_w)
+        out = np.mean(col, axis=1)
+        out = out.reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)
+        self.x = x
+        return out
+
+    def backward(self, dout):
+        r'''
+        Backward pass.
+
+        Parameters
+        - dout: numpy.ndarray of shape (B, C, H', W'), the gradient of the
+                loss with respect to this layer's output
+        Returns
+        - dx: numpy.ndarray of shape (B, C, H, W)
+        '''
+        ########## Begin ##########
+        N, C, H, W = self.x.shape
+        k = self.pool_h * self.pool_w
+        dwin = np.repeat(dout.transpose(0, 2, 3, 1).reshape(-1, 1) / self.pool_h, k, axis=1)
+        return col2im(dwin.reshape(-1, C * k), self.x.shape, self.pool_h, self.pool_w, self.stride, self.pad)
+        ########## End ##########

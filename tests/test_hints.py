@@ -1,0 +1,147 @@
+"""Feedback that teaches: the likely mistake behind a wrong answer, on public cases only."""
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, SUBMISSIONS
+from grader import compare, exercise, hints
+from grader.verdict import Verdict
+
+MISTAKES = sorted((ROOT / "reference" / "mistakes").glob("*/*.py"))
+
+
+def first_failing_public(report):
+    return next((c for c in report.cases if c.visibility == "public" and c.verdict is not Verdict.AC),
+                None)
+
+
+def test_every_exercise_declares_known_mistakes():
+    for exercise_id in exercise.available():
+        found = hints.known(exercise.load(exercise_id))
+        assert len(found) >= 4, exercise_id
+        for mistake in found:
+            assert mistake.description and mistake.catch, mistake.path
+            assert "\n" not in mistake.description and len(mistake.description) < 240
+
+
+@pytest.mark.parametrize("path", MISTAKES, ids=[f"{p.parent.name}/{p.stem}" for p in MISTAKES])
+def test_a_known_mistake_is_named_when_a_submission_makes_it(grade_file, path):
+    report = grade_file(path, path.parent.name)
+    assert report.verdict in (Verdict.WA, Verdict.RE)
+    failing = first_failing_public(report)
+    assert failing is not None, "no public case shows the mistake"
+    description = next(m.description for m in hints.known(exercise.load(path.parent.name))
+                       if m.path == path)
+    if failing.verdict is Verdict.WA:
+        assert failing.hint == description
+    for case in report.cases:
+        if case.visibility == "hidden":
+            assert case.hint == "" and case.details == []
+
+
+@pytest.mark.parametrize("exercise_id, name, words", [
+    ("conv_backward", "wrong_dw_no_transpose", "transpose it to (FN, C*FH*FW)"),
+    ("conv_backward", "wrong_db_keepdims", "db has the wrong shape"),
+    ("conv_backward", "wrong_db_untransposed", "dout.transpose(0, 2, 3, 1)"),
+    ("maxpool_backward", "wrong_assign_overlap", "accumulate them with +="),
+    ("maxpool_backward", "wrong_all_maxima", "the gradient went to all of them"),
+    ("maxpool_backward", "wrong_last_max", "wrong where a window holds equal maxima"),
+    ("maxpool_backward", "wrong_split_ties", "wrong where a window holds equal maxima"),
+    ("avgpool_backward", "wrong_assign_overlap", "accumulate them with +="),
+    ("avgpool_backward", "wrong_padding_not_counted", "even where the window covers padding"),
+    ("affine_backward", "wrong_dw_first_sample", "first sample only"),
+    ("affine_backward", "wrong_dw_transposed", "use x.T @ dout"),
+    ("affine_backward", "wrong_db_keepdims", "db has the wrong shape"),
+    ("softmax_with_loss_backward", "wrong_whole_columns", "dx[np.arange(N), t] -= 1"),
+    ("conv_forward", "wrong_reshape_no_transpose", "then transpose(0, 3, 1, 2)"),
+])
+def test_other_ways_of_making_a_mistake_are_recognised(grade_file, exercise_id, name, words):
+    report = grade_file(SUBMISSIONS / exercise_id / f"{name}.py", exercise_id)
+    failing = first_failing_public(report)
+    assert failing.verdict is Verdict.WA
+    assert words in failing.hint, failing.hint
+
+
+def test_a_hint_reaches_the_text_report_but_never_a_hidden_case(grade_file):
+    from grader import report as reports
+    report = grade_file(SUBMISSIONS / "maxpool_backward" / "wrong_assign_overlap.py",
+                        "maxpool_backward")
+    text = reports.to_text(report)
+    assert "  likely mistake: gradients were assigned with = where pooling windows overlap" in text
+    doc = json.loads(reports.to_json(report))
+    hidden = [c for c in doc["cases"] if c["visibility"] == "hidden"]
+    assert any(c["verdict"] == "WA" for c in hidden)
+    for case in hidden:
+        assert case["hint"] is None and case["details"] == []
+        assert "overlap" not in case["message"]
+
+
+def test_hints_can_be_turned_off(grade_file):
+    report = grade_file(SUBMISSIONS / "maxpool_backward" / "wrong_assign_overlap.py",
+                        "maxpool_backward", hints=False)
+    assert "overlap" not in first_failing_public(report).hint
+
+
+def test_tie_advice_needs_ties_in_the_input():
+    from grader.grade import Prepared
+    from grader.cases import Case, Draw
+    ex = exercise.load("maxpool_backward")
+    x = np.arange(2 * 1 * 4 * 4, dtype=float).reshape(2, 1, 4, 4)
+    case = Case("c", 1, {"N": 2, "C": 1, "H": 4, "W": 4, "PH": 2, "PW": 2, "stride": 2, "pad": 0},
+                {"x": Draw("normal", ()), "dout": Draw("normal", ())}, 1, "public", 1e-5, 1e-5, 1.0, 256)
+    item = Prepared(case, {"x": x, "dout": np.ones((2, 1, 2, 2))}, {})
+    # all values differ: nothing to run, no advice
+    assert hints._right_without_ties(ex, item, "x", "unused", worker=None, options=None) is False
+
+
+def test_recognise_never_raises(monkeypatch):
+    from grader import channel
+    from grader.grade import Prepared
+    monkeypatch.delenv("JUDGE_DEBUG", raising=False)
+    ex = exercise.load("conv_backward")
+    values = {name: {"kind": "array"} for name in ex.outputs}
+    result = channel.json_frame({"status": "ok", "values": values}) + b"".join(
+        channel.frame(channel.encode_array(np.zeros(2))) for _ in ex.outputs)
+    broken = Prepared(None, {}, {})           # no expected arrays: the lookup inside fails
+    assert hints.recognise(ex, broken, result, worker=None) == ""
+    monkeypatch.setenv("JUDGE_DEBUG", "1")    # ... and that failure is real, not a silent path
+    with pytest.raises(KeyError):
+        hints.recognise(ex, broken, result, worker=None)
+
+
+# ---------------------------------------------------------------- generic recognisers
+
+def test_right_values_with_axes_swapped():
+    e = np.arange(12.0).reshape(3, 4) - 5
+    square = np.arange(16.0).reshape(4, 4) ** 1.5
+    assert compare.pattern(square.T, square).startswith("the right values, transposed")
+    four = np.random.default_rng(0).standard_normal((2, 3, 2, 3))
+    assert "axes in the order (2, 1, 0, 3)" in compare.pattern(four.transpose(2, 1, 0, 3), four)
+    assert compare.pattern(e + 1, e) == ""
+
+
+def test_only_the_first_sample_right():
+    e = np.random.default_rng(1).standard_normal((4, 3))
+    got = np.zeros_like(e)
+    got[0] = e[0]
+    assert compare.pattern(got, e).startswith("only the first entry along axis 0 (the first sample)")
+
+
+def test_right_values_in_the_wrong_places():
+    e = np.random.default_rng(2).standard_normal((3, 5))
+    got = e.reshape(5, 3).T.copy()
+    assert compare.pattern(got, e).startswith("every expected value is there but some are in the wrong place")
+
+
+def test_shape_messages_suggest_the_fix():
+    ok = {"kind": "array"}
+    db = np.zeros(4)
+    m = compare.compare("db", ok, np.zeros((1, 4)), db, 1e-5, 1e-5)
+    assert m.message == ("db has shape (1, 4) but must have shape (4,) "
+                         "(an extra or a missing axis of size 1: keepdims=True, or a reshape?)")
+    m = compare.compare("db", ok, np.zeros((4, 3, 3)), db, 1e-5, 1e-5)
+    assert m.message.endswith("(2 axes too many: should the sum run over them too?)")
+    m = compare.compare("dW", ok, np.zeros((6, 4)), np.zeros((4, 6)), 1e-5, 1e-5)
+    assert m.message.endswith("(same sizes in another order: a transpose or reshape is off)")
