@@ -39,6 +39,7 @@ class Prepared:
     case: object
     arrays: dict
     expected: dict
+    key: str = None             # names these inputs, so a worker receives them once
 
 
 def prepare(ex, case_list, use_cache=True):
@@ -52,7 +53,14 @@ def prepare(ex, case_list, use_cache=True):
             cache.store(ex, case_list, cached)
     else:
         run.secrets_loaded()
-    return [Prepared(case, arrays, found) for case, arrays, found in zip(case_list, drawn, cached)]
+    return [Prepared(case, arrays, found, _inputs_key(ex, case))
+            for case, arrays, found in zip(case_list, drawn, cached)]
+
+
+def _inputs_key(ex, case):
+    import hashlib
+    text = repr((ex.id, case.name, case.seed, sorted(case.params.items()), sorted(case.draw.items())))
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 def load_exercise(exercise_id, options):
@@ -92,23 +100,28 @@ def grade_text(ex, submission, prepared, options, worker):
                      f"the Begin/End markers; those changes were ignored: only the code between "
                      f"the markers is graded.")
     student_lines = submission.text.split("\n")
-    results = []
-    for item in prepared:
-        case = item.case
-        request = _request(ex, case, spliced.source, item.expected, options)
-        try:
-            envelope, result, output = worker.run(request, item.arrays)
-        except WorkerLost:
-            envelope, result, output = {"state": "lost"}, b"", b""
-        outcome = _judge(ex, case, request, envelope, result, output, item.expected,
-                         spliced, student_lines)
+    shared = _shared_request(ex, spliced.source, options)
+    cases = [(dict(_case_request(item.case, item.expected, options), inputs_key=item.key),
+              item.arrays) for item in prepared]
+    results, compile_error = [], None
+    runs = worker.run_cases(shared, cases)
+    for item, (spec, _), (envelope, result, output) in zip(prepared, cases, runs):
+        if compile_error is not None:
+            continue                                 # the rest fail the same way: drain them
+        outcome = _judge(ex, item.case, dict(shared, **spec), envelope, result, output,
+                         item.expected, spliced, student_lines)
         if isinstance(outcome, str):                 # the file does not compile
-            return _compile_error(ex, label, prepared, outcome, notes)
-        if case.public and outcome.verdict is Verdict.WA and options.hints:
-            outcome.hint = (hints.recognise(ex, item, result, worker, options, spliced.source)
-                            or outcome.hint)
-        results.append(outcome)
-    return Report(ex.id, label, results, notes=notes)
+            compile_error = outcome
+            continue
+        results.append((item, outcome, result))
+    if compile_error is not None:
+        return _compile_error(ex, label, prepared, compile_error, notes)
+    if options.hints:                                # once every case is in: hints may run more
+        for item, outcome, result in results:
+            if item.case.public and outcome.verdict is Verdict.WA:
+                outcome.hint = (hints.recognise(ex, item, result, worker, options, spliced.source)
+                                or outcome.hint)
+    return Report(ex.id, label, [outcome for _, outcome, _ in results], notes=notes)
 
 
 def run_source(ex, case, source, arrays, expected_arrays, worker, options=None):
@@ -160,23 +173,35 @@ def _compile_error(ex, label, prepared, message, notes=()):
                   compile_error=message)
 
 
-def _request(ex, case, source, expected_arrays, options):
-    size = sum(a.nbytes for a in expected_arrays.values())
+def _shared_request(ex, source, options):
+    """What every case of one submission shares: the code, how to drive it, the sandbox."""
     from .drive import plan
     request = plan(ex)
     request.update(
         source=source,
         **{"class": ex.class_name},
         helpers={name: str(ex.helpers_dir / f"{name}.py") for name in ex.helpers},
-        params=dict(case.params),
-        time_limit=options.time_limit or case.time_limit,
-        memory_limit=options.memory_limit or case.memory_limit,
-        output_limit=OUTPUT_LIMIT,
-        result_limit=4 * size + (1 << 20),
         sandbox=options.sandbox or sandbox.default_mode(),
         hide=sandbox.hidden_paths([options.cases] if options.cases else []),
     )
     return request
+
+
+def _case_request(case, expected_arrays, options):
+    """One case's part of a request: its parameters and limits."""
+    size = sum(a.nbytes for a in expected_arrays.values())
+    return {
+        "params": dict(case.params),
+        "time_limit": options.time_limit or case.time_limit,
+        "memory_limit": options.memory_limit or case.memory_limit,
+        "output_limit": OUTPUT_LIMIT,
+        "result_limit": 4 * size + (1 << 20),
+    }
+
+
+def _request(ex, case, source, expected_arrays, options):
+    """A complete request for a single case."""
+    return dict(_shared_request(ex, source, options), **_case_request(case, expected_arrays, options))
 
 
 # ------------------------------------------------------------ interpretation

@@ -9,8 +9,10 @@ the wrong way, with comment lines at the top
 
 When a submission's output on a public case is wrong, and equals (within the
 case's tolerance) what a known mistake outputs on that case, the feedback
-names the mistake. The known mistakes run in the worker, exactly like a
-submission; their outputs are kept per case, so each runs once per process.
+names the mistake. The known mistakes are instructor code, as secret as the
+reference: they run in the judge, like the reference, never in a worker that
+later runs student code; their outputs are kept per case, so each runs once
+per process.
 Hidden cases never get a hint.
 """
 
@@ -89,7 +91,7 @@ def recognise(ex, item, result, worker, options=None, source=None):
             if mine is None or same(mine, want, case.atol, case.rtol):
                 continue
             for mistake in mistakes:
-                theirs = (_outputs(ex, mistake, item, worker, options) or {}).get(name)
+                theirs = (_outputs(ex, mistake, item) or {}).get(name)
                 if theirs is None or same(theirs, want, case.atol, case.rtol):
                     continue
                 if same(mine, theirs, case.atol, case.rtol):
@@ -131,8 +133,9 @@ def _right_without_ties(ex, item, name, source, worker, options):
         got[out] is not None and same(got[out], want[out], case.atol, case.rtol) for out in ex.outputs)
 
 
-def _outputs(ex, mistake, item, worker, options):
-    from . import grade
+def _outputs(ex, mistake, item):
+    """The known mistake's outputs on the case, computed once per process, in the judge."""
+    from . import expected
     key = (ex.id, str(mistake.path), mistake.path.stat().st_mtime_ns, repr(item.case))
     if key not in _OUTPUTS:
         skeleton = ex.skeleton.read_text(encoding="utf-8")
@@ -141,6 +144,6 @@ def _outputs(ex, mistake, item, worker, options):
         except splice.SpliceError:
             _OUTPUTS[key] = None
         else:
-            _OUTPUTS[key] = grade.run_source(ex, item.case, source, item.arrays, item.expected,
-                                             worker, options)
+            _OUTPUTS[key] = expected.trusted_outputs(ex, source, str(mistake.path), item.case,
+                                                     item.arrays)
     return _OUTPUTS[key]

@@ -3,11 +3,10 @@
 A worker is forked from the judge while the judge still holds no reference
 and no expected arrays. Once those are loaded, a replacement worker is
 started from a fresh interpreter instead, so it never inherits them, and the
-judge makes itself non-dumpable. The judge sends one case at a time and
-waits with its own deadline: a worker that stops answering is killed and
-replaced, and the case is reported. A request marked ``trusted`` (instructor
-code such as a mutant of the reference) retires its worker afterwards, so
-that no student code ever runs in a process that held it.
+judge makes itself non-dumpable. A request carries all the cases of one
+submission; the worker answers case by case as each ends, and the judge
+waits for each answer with its own deadline: a worker that stops answering
+is killed and replaced, and the cases it did not answer are reported.
 """
 
 import os
@@ -21,6 +20,7 @@ from .errors import InternalError
 
 BACKSTOP_SECONDS = 15.0          # beyond the case's own limit: building a box, a hung worker
 RESPONSE_CAP = 1 << 31
+CASE_KEYS = ("params", "time_limit", "memory_limit", "output_limit", "result_limit")
 
 _secrets_loaded = False
 
@@ -44,6 +44,7 @@ class Worker:
         self.process = None
         self.request_w = None
         self.reader = None
+        self.sent = set()       # inputs keys the worker holds: each case's arrays go once
 
     def start(self):
         request_r, request_w = os.pipe()
@@ -67,31 +68,70 @@ class Worker:
         self.reader = channel.FrameReader(response_r)
         return self
 
-    def run(self, request, arrays):
-        """Run one case; return (envelope, result bytes, output bytes)."""
+    def run_cases(self, request, cases, restarts=2):
+        """Run one submission's cases; yield (envelope, result bytes, output bytes) per case.
+
+        ``request`` holds what every case shares (the source, the class, how to
+        drive it, the sandbox); ``cases`` is a list of (case request, input
+        arrays), a case request holding its ``params`` and limits, and an
+        ``inputs_key`` when the same arrays come back for every submission:
+        such arrays cross the pipe once per worker. Results come as each case
+        ends, so the judge can compare one while the next runs. When the
+        worker is lost, the case it was running says so and the cases after
+        it go to a new worker (at most ``restarts`` times).
+        """
         if self.pid is None:
             self.start()
-        payload = channel.json_frame(dict(request, inputs=list(arrays))) + b"".join(
-            channel.frame(channel.encode_array(a)) for a in arrays.values())
-        deadline = time.monotonic() + float(request["time_limit"]) + BACKSTOP_SECONDS
+        specs, frames = [], []
+        for spec, arrays in cases:
+            key = spec.get("inputs_key")
+            spec = dict(spec, inputs=list(arrays), cached=bool(key) and key in self.sent)
+            if not spec["cached"]:
+                frames += [channel.frame(channel.encode_array(a)) for a in arrays.values()]
+                if key:
+                    self.sent.add(key)
+            specs.append(spec)
+        payload = channel.json_frame(dict(request, cases=specs)) + b"".join(frames)
+        done, lost = 0, None
         try:
             channel.write_all(self.request_w, payload)
-            parts = []
-            for _ in range(3):
-                part = self.reader.read(deadline, RESPONSE_CAP)
-                if part is None:
-                    raise EOFError("the worker ended")
-                parts.append(part)
+            for spec in specs:
+                deadline = time.monotonic() + float(spec["time_limit"]) + BACKSTOP_SECONDS
+                parts = []
+                for _ in range(3):
+                    part = self.reader.read(deadline, RESPONSE_CAP)
+                    if part is None:
+                        raise EOFError("the worker ended")
+                    parts.append(part)
+                envelope = channel.decode_json(parts[0])
+                done += 1
+                yield envelope, parts[1], parts[2]
         except (OSError, EOFError, TimeoutError, channel.ChannelError) as err:
-            self.kill()                 # the next case starts a new worker
-            raise WorkerLost(str(err) or type(err).__name__) from None
-        envelope = channel.decode_json(parts[0])
-        if request.get("trusted"):
-            secrets_loaded()
-            # Instructor code (a reference-derived file) has been through this
-            # worker's memory: no student code may run in it after that.
-            self.close()
-        return envelope, parts[1], parts[2]
+            self.kill()                 # a new worker takes the cases after this one
+            lost = str(err) or type(err).__name__
+        finally:
+            if lost is None and done < len(specs):
+                self.kill()             # left unread: the stream would be out of step
+        if lost is None:
+            return
+        done += 1
+        yield {"state": "lost", "reason": lost}, b"", b""
+        rest = cases[done:]
+        if rest and restarts > 0:
+            yield from self.run_cases(request, rest, restarts - 1)
+        else:
+            for _ in rest:
+                yield {"state": "lost", "reason": lost}, b"", b""
+
+    def run(self, request, arrays):
+        """Run a request for one case (its params and limits at the top); return
+        (envelope, result bytes, output bytes), or raise WorkerLost."""
+        spec = {key: request[key] for key in CASE_KEYS if key in request}
+        shared = {key: value for key, value in request.items() if key not in CASE_KEYS}
+        (envelope, result, output), = self.run_cases(shared, [(spec, arrays)])
+        if envelope.get("state") == "lost":
+            raise WorkerLost(envelope.get("reason", ""))
+        return envelope, result, output
 
     def kill(self):
         if self.pid is None:
@@ -131,6 +171,7 @@ class Worker:
             except OSError:
                 pass
         self.pid = self.process = self.request_w = self.reader = None
+        self.sent = set()
         return True
 
     def __enter__(self):

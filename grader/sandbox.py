@@ -236,6 +236,19 @@ def apply_limits(time_limit, memory_mb, virtual_size=None):
     _set(resource.RLIMIT_MSGQUEUE, 0)
 
 
+def cpu_soft_limit(seconds):
+    """Move the CPU limit's soft end (SIGXCPU) to ``seconds`` of CPU in all,
+    below the hard end set by apply_limits: one case's budget at a time."""
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        target = math.ceil(seconds)
+        if hard != resource.RLIM_INFINITY:
+            target = min(target, hard)
+        resource.setrlimit(resource.RLIMIT_CPU, (target, hard))
+    except (ValueError, OSError):
+        pass
+
+
 # ------------------------------------------------------------------ seccomp (x86-64)
 
 AUDIT_ARCH_X86_64 = 0xC000003E

@@ -3,7 +3,7 @@
 The worker is forked from the judge before the judge loads any reference or
 expected array, so it holds neither. It builds a box (``sandbox``): a setup
 process that isolates itself and forks the box's PID 1, which forks one run
-per case. The worker sends each case into the box, watches the run's clock
+per submission; the run goes through the cases one after the other. The worker sends each case into the box, watches the run's clock
 and output with its own deadline, and reports what happened; it never
 decides a verdict. A run that overruns its time or output is ended by
 killing the whole box, which the next case rebuilds.
@@ -22,6 +22,7 @@ import time
 import traceback
 import types
 import importlib.util
+import math
 
 import numpy as np
 
@@ -29,6 +30,7 @@ from . import channel, drive, sandbox
 
 OUTPUT_KEEP = 8 * 1024          # bytes of printed output sent back for feedback
 SETUP_SECONDS = 10.0            # longest a box may take to start
+EXIT_SECONDS = 2.0              # longest a run may take to end after its last case
 RESULT_FD, SETUP_FD = 3, 4      # in a run: fd 3 takes the results, fd 4 the setup report
 
 _exit = os._exit
@@ -57,10 +59,10 @@ def serve(request_fd, response_fd):
             if payload is None:
                 break
             request = channel.decode_json(payload)
-            frames = [reader.read(None, 1 << 31) for _ in request["inputs"]]
-            envelope, result, output = run_case(request, frames)
-            _write_all(response_fd, channel.json_frame(envelope) + channel.frame(result)
-                       + channel.frame(output))
+            frames = [_inputs_of(case, reader) for case in request["cases"]]
+            for envelope, result, output in run_cases(request, frames):
+                _write_all(response_fd, channel.json_frame(envelope) + channel.frame(result)
+                           + channel.frame(output))
     except BaseException:
         _log_fault()
         _close_box()
@@ -70,6 +72,18 @@ def serve(request_fd, response_fd):
 
 
 _JUDGE_FDS = ()
+_INPUTS = {}                    # a case's inputs key -> its npy frames, sent once per worker
+
+
+def _inputs_of(case, reader):
+    """The case's input frames: read from the judge, or kept from an earlier request."""
+    key = case.get("inputs_key")
+    if case.get("cached"):
+        return _INPUTS[key]
+    frames = [reader.read(None, 1 << 31) for _ in case["inputs"]]
+    if key:
+        _INPUTS[key] = frames
+    return frames
 
 
 def _log_fault():
@@ -131,11 +145,16 @@ def _reap_strays(keep=None):
             pass
 
 
-def run_case(request, frames):
-    """Run one case in the box (built on demand); return (envelope, result, output).
+def run_cases(request, frames):
+    """Run every case of one submission in the box (built on demand).
 
-    ``frames`` are the inputs as the judge sent them (npy bytes, one per name in
-    ``request["inputs"]``); the box's PID 1 checks and decodes them."""
+    Yields (envelope, result, output) per case, in order, as each ends.
+    ``frames`` holds each case's inputs as the judge sent them (npy bytes, one
+    per name in the case's ``inputs``); the box's PID 1 checks and decodes them.
+    All cases run in one process, one after the other; when a case ends that
+    process (a time limit, a crash, an exit), the cases after it start again
+    in a new one.
+    """
     global _BOX
     _reap_strays(keep=_BOX.pid if _BOX is not None else None)
     if load_helpers(request.get("helpers", {})):
@@ -145,31 +164,44 @@ def run_case(request, frames):
         mode = sandbox.DEFAULT_MODE
     hide = tuple(sandbox.hidden_paths(request.get("hide") or ()))
     key = (mode, hide)
-    if _BOX is not None and (_BOX.key != key or not _BOX.alive()
-                             or (not _BOX.info.get("seccomp") and _BOX.source != request["source"])):
-        _close_box()                             # without a filter, one box per submission
-    if _BOX is None:
-        for _ in range(3):
-            box = Box(key, mode, hide)
-            try:
-                box.start()
-            except sandbox.Broken as broken:
-                _DISABLED[broken.layer] = broken.reason
-                continue
-            except Refused as refused:
-                return {"state": "refused", "reason": str(refused)[:500]}, b"", b""
-            except BoxFailed as failed:
-                return {"state": "sandbox_error", "reason": str(failed)[:500]}, b"", b""
-            break
-        else:
-            return {"state": "sandbox_error", "reason": "the box broke three times"}, b"", b""
+    pending = list(range(len(request["cases"])))
+    while pending:
+        if _BOX is not None and (_BOX.key != key or not _BOX.alive()
+                                 or (not _BOX.info.get("seccomp") and _BOX.source != request["source"])):
+            _close_box()                         # without a filter, one box per submission
+        if _BOX is None:
+            failure = _build_box(key, mode, hide)
+            if failure is not None:
+                for _ in pending:
+                    yield failure, b"", b""
+                return
+        _BOX.source = request["source"]
+        for envelope, result, output in _BOX.run(request, pending, frames):
+            if _BOX is not None:
+                envelope["sandbox"] = _BOX.summary()
+            yield envelope, bytes(result), bytes(output)
+            pending.pop(0)
+        if _BOX is not None and not _BOX.alive():
+            _close_box()
+
+
+def _build_box(key, mode, hide):
+    """Start the box; None when it runs, else the envelope that says why not."""
+    global _BOX
+    for _ in range(3):
+        box = Box(key, mode, hide)
+        try:
+            box.start()
+        except sandbox.Broken as broken:
+            _DISABLED[broken.layer] = broken.reason
+            continue
+        except Refused as refused:
+            return {"state": "refused", "reason": str(refused)[:500]}
+        except BoxFailed as failed:
+            return {"state": "sandbox_error", "reason": str(failed)[:500]}
         _BOX = box
-    _BOX.source = request["source"]
-    envelope, result, output = _BOX.run(request, frames)
-    envelope["sandbox"] = _BOX.summary()
-    if not _BOX.alive():
-        _close_box()
-    return envelope, bytes(result), bytes(output)
+        return None
+    return {"state": "sandbox_error", "reason": "the box broke three times"}
 
 
 class Refused(Exception):
@@ -188,6 +220,7 @@ class Box:
         self.source = None
         self.dir = None
         self.fds = {}
+        self.keys = set()       # inputs the box's PID 1 already holds
 
     def summary(self):
         return {"mode": self.mode, "layers": list(self.info.get("layers", [])),
@@ -280,58 +313,109 @@ class Box:
             _remove_folder(self.dir)
             self.dir = None
 
-    def run(self, request, frames):
-        payload = channel.json_frame(request) + b"".join(channel.frame(f) for f in frames)
+    def run(self, request, indices, frames):
+        """Hand cases ``indices`` to one run; yield (envelope, result, output) per case.
+
+        Stops after the first case that does not end with its results (its
+        time or output ran out, the run crashed or exited): the caller starts
+        the rest again. Always yields at least one case.
+        """
+        cases, sent = [], []
+        for i in indices:
+            case, key = dict(request["cases"][i]), request["cases"][i].get("inputs_key")
+            case["cached"] = bool(key) and key in self.keys
+            if not case["cached"]:
+                sent += frames[i]
+                if key:
+                    self.keys.add(key)
+            cases.append(case)
+        payload = channel.json_frame(dict(request, cases=cases)) + b"".join(
+            channel.frame(f) for f in sent)
         try:
             _write_all(self.fds["req"], payload)
         except OSError:
             self.kill()
-            return {"state": "lost", "reason": "the box ended"}, b"", b""
-        started = time.monotonic()              # the run's clock: from the hand-over
-        deadline = started + float(request["time_limit"])
-        return self._supervise(request, started, deadline)
+            yield {"state": "lost", "reason": "the box ended"}, b"", b""
+            return
+        yield from self._supervise(cases)
 
-    def _supervise(self, request, started, deadline):
-        output_limit = int(request["output_limit"])
-        result_limit = int(request["result_limit"])
+    def _supervise(self, cases):
         res_r, out_r, ctl_r = self.fds["res"], self.fds["out"], self.fds["ctl"]
-        result, output = bytearray(), bytearray()
+        pending = bytearray()                   # result bytes not yet split into cases
+        output = bytearray()
         counts = {"output": 0}
-        state, report = None, None
+        state, report, index = None, None, 0
+        started = time.monotonic()              # each case's clock: from the end of the one before
+        deadline = started + float(cases[0]["time_limit"])
         selector = selectors.DefaultSelector()
         for fd in (res_r, out_r, ctl_r, self.pidfd):
             selector.register(fd, selectors.EVENT_READ)
 
-        def pump(fd):
-            """Read what is there; False when nothing more can come now."""
+        def pump_output():
+            """Read what the run printed; False when nothing more is there now."""
             nonlocal state
             try:
-                chunk = os.read(fd, 1 << 16)
+                chunk = os.read(out_r, 1 << 16)
             except BlockingIOError:
                 return False
             if not chunk:
                 return False
-            if fd == res_r:
-                result.extend(chunk)
-                if len(result) > result_limit:
-                    state = "result_overflow"
-            else:
-                counts["output"] += len(chunk)
-                if len(output) < OUTPUT_KEEP:
-                    output.extend(chunk[:OUTPUT_KEEP - len(output)])
-                if counts["output"] > output_limit:
-                    state = "ole"
+            counts["output"] += len(chunk)
+            if len(output) < OUTPUT_KEEP:
+                output.extend(chunk[:OUTPUT_KEEP - len(output)])
+            if counts["output"] > int(cases[min(index, len(cases) - 1)]["output_limit"]):
+                state = "ole"
             return True
+
+        def finished():
+            """Complete results for the current case, or None; flags an oversized one."""
+            nonlocal state
+            if len(pending) < channel.HEADER.size:
+                return None
+            (size,) = channel.HEADER.unpack_from(pending, 0)
+            if size > int(cases[index]["result_limit"]):
+                state = "result_overflow"
+                return None
+            if len(pending) < channel.HEADER.size + size:
+                return None
+            payload = bytes(pending[channel.HEADER.size:channel.HEADER.size + size])
+            del pending[:channel.HEADER.size + size]
+            return payload
+
+        def envelope(case_state, now, **more):
+            result = {"state": case_state, "exit_code": None, "signal": None,
+                      "wall_ms": round((now - started) * 1000, 3), "cpu_ms": None,
+                      "maxrss_kb": None, "output_bytes": counts["output"]}
+            result.update(more)
+            return result
 
         try:
             while state is None and report is None:
+                while index < len(cases) and state is None:
+                    payload = finished()
+                    if payload is None:
+                        break
+                    while state is None and pump_output():   # what it printed before
+                        pass
+                    if state is not None:
+                        break
+                    now = time.monotonic()
+                    yield envelope("exited", now, exit_code=0), payload, bytes(output)
+                    index += 1
+                    output.clear()
+                    counts["output"] = 0
+                    started = now
+                    if index < len(cases):
+                        deadline = now + float(cases[index]["time_limit"])
+                    else:                        # every case is in: the run only has to end
+                        deadline = now + EXIT_SECONDS
+                if state is not None:
+                    break
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     state = "timeout"
                     break
                 for key, _ in selector.select(remaining):
-                    if state is not None:
-                        break
                     if key.fd == ctl_r:
                         try:
                             payload = self.control.read(deadline, channel.MAX_JSON)
@@ -346,28 +430,51 @@ class Box:
                             report = channel.decode_json(payload)
                     elif key.fd == self.pidfd:
                         state = "lost"
+                    elif key.fd == res_r:
+                        try:
+                            chunk = os.read(res_r, 1 << 16)
+                        except BlockingIOError:
+                            chunk = None
+                        if chunk:
+                            pending.extend(chunk)
                     else:
-                        pump(key.fd)
+                        pump_output()
+                    if state is not None:
+                        break
             if report is not None and state is None:
-                for fd in (res_r, out_r):        # every writer has ended: take what is left
-                    while state is None and pump(fd):
-                        pass
+                while True:                      # every writer has ended: take what is left
+                    try:
+                        chunk = os.read(res_r, 1 << 16)
+                    except BlockingIOError:
+                        break
+                    if not chunk:
+                        break
+                    pending.extend(chunk)
+                while state is None and pump_output():
+                    pass
+                while index < len(cases) and state is None:
+                    payload = finished()
+                    if payload is None:
+                        break
+                    yield envelope("exited", time.monotonic(), exit_code=0), payload, bytes(output)
+                    index += 1
+                    output.clear()
+                    counts["output"] = 0
+                    started = time.monotonic()
         finally:
             selector.close()
-        wall = time.monotonic() - started
+        if index >= len(cases) and state in (None, "timeout"):
+            if state == "timeout":
+                self.kill()                      # it would not end after its last case
+            return
+        now = time.monotonic()
         if state is not None:
             self.kill()                          # the run and all it started end here
-        envelope = {"state": state, "exit_code": None, "signal": None,
-                    "wall_ms": round(wall * 1000, 3), "cpu_ms": None, "maxrss_kb": None,
-                    "output_bytes": counts["output"]}
-        if report is not None:
-            for key in ("exit_code", "signal", "cpu_ms", "maxrss_kb", "base_rss_kb", "reason"):
-                envelope[key] = report.get(key)
-            if state is None and isinstance(report.get("wall_ms"), (int, float)):
-                envelope["wall_ms"] = report["wall_ms"]    # the run alone, from fork to exit
-            if state is None:
-                envelope["state"] = report.get("state")
-        return envelope, result, output
+            yield envelope(state, now), b"", bytes(output)
+            return
+        more = {key: report.get(key) for key in ("exit_code", "signal", "cpu_ms", "maxrss_kb",
+                                                 "base_rss_kb", "reason")}
+        yield envelope(report.get("state"), now, **more), b"", bytes(output)
 
 
 def _remove_folder(path):
@@ -430,7 +537,7 @@ def _setup(mode, hide, box_dir, disabled, worker_pid, req_r, ctl_w, res_w, out_w
 
 
 def _box_init(info, box_dir, setup_pid, alive_r, req_r, ctl_w, res_w, out_w):
-    """PID 1 of the box: serve one case at a time. Never returns."""
+    """PID 1 of the box: one run per request (a submission's cases). Never returns."""
     try:
         sandbox.die_with_parent()
         import select
@@ -450,14 +557,23 @@ def _box_init(info, box_dir, setup_pid, alive_r, req_r, ctl_w, res_w, out_w):
         reader = channel.FrameReader(req_r)
         os.set_blocking(req_r, True)
         count = 0
+        held = {}                                # inputs kept across submissions, by key
         while True:
             payload = reader.read(None, 1 << 31)
             if payload is None:
                 break
             request = channel.decode_json(payload)
-            arrays = {}
-            for name in request["inputs"]:
-                arrays[name] = channel.decode_array(reader.read(None, 1 << 31), 1 << 31)
+            arrays = []
+            for case in request["cases"]:
+                key = case.get("inputs_key")
+                if case.get("cached"):
+                    arrays.append(held[key])
+                    continue
+                found = {name: channel.decode_array(reader.read(None, 1 << 31), 1 << 31)
+                         for name in case["inputs"]}
+                if key:
+                    held[key] = found
+                arrays.append(found)
             count += 1
             report = _box_case(info, box_dir, count, request, arrays, res_w, out_w,
                                (req_r, ctl_w, alive_r))
@@ -470,7 +586,7 @@ def _box_init(info, box_dir, setup_pid, alive_r, req_r, ctl_w, res_w, out_w):
 
 
 def _box_case(info, box_dir, count, request, arrays, res_w, out_w, close):
-    """Fork one run, wait for it, clear the box; return the run's report."""
+    """Fork one run for the request's cases, wait for it, clear the box; return its report."""
     try:
         workdir = sandbox.fresh_workdir(info, box_dir, count)
     except OSError as err:
@@ -532,6 +648,7 @@ def _run(request, arrays, info, workdir, res_w, out_w, setup_w, box_pid,
 
 def _run_body(request, arrays, info, workdir, res_w, out_w, setup_w, box_pid, _exit):
     ready = False
+    cases = request["cases"]
     try:
         # fds: 0 /dev/null, 1 and 2 the output pipe, 3 the results, 4 the setup report
         moved = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (res_w, out_w, setup_w)]
@@ -542,23 +659,32 @@ def _run_body(request, arrays, info, workdir, res_w, out_w, setup_w, box_pid, _e
         os.dup2(moved[0], RESULT_FD)
         os.dup2(moved[2], SETUP_FD)
         _keep_only({0, 1, 2, RESULT_FD, SETUP_FD})
-        sandbox.enter_run(info, workdir, float(request["time_limit"]),
-                          int(request["memory_limit"]), box_pid)
+        budgets = [cpu_budget(case["time_limit"]) for case in cases]
+        sandbox.enter_run(info, workdir, sum(budgets),
+                          max(int(case["memory_limit"]) for case in cases), box_pid)
         os.write(SETUP_FD, b"ok")
         os.close(SETUP_FD)
         ready = True
         sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)
         sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)
         sys.stdin = open(0, "r", closefd=False)
-        header, values = run_student(request, arrays)
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except BaseException:
-            pass
-        payload = channel.json_frame(header) + b"".join(
-            channel.frame(channel.encode_array(v)) for v in values)
-        _write_all(RESULT_FD, payload)
+        cls, failure = load_student(request)
+        used = 0.0
+        for case, case_arrays, budget in zip(cases, arrays, budgets):
+            sandbox.cpu_soft_limit(used + budget)
+            if failure is not None:
+                header, values = failure, []
+            else:
+                header, values = run_case_of(cls, request, case, case_arrays)
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            except BaseException:
+                pass
+            payload = channel.json_frame(header) + b"".join(
+                channel.frame(channel.encode_array(v)) for v in values)
+            _write_all(RESULT_FD, channel.frame(payload))
+            used += budget
     except BaseException as err:
         if not ready:
             try:
@@ -569,28 +695,46 @@ def _run_body(request, arrays, info, workdir, res_w, out_w, setup_w, box_pid, _e
     _exit(0)
 
 
+def cpu_budget(time_limit):
+    """CPU seconds a case may use: its time limit rounded up, and one more."""
+    return max(1, math.ceil(float(time_limit))) + 1
+
+
 def run_student(request, arrays):
-    """Compile, load and drive the student's class; return (header, arrays)."""
+    """Compile, load and drive the student's class on one case; return (header, arrays)."""
+    cls, failure = load_student(request)
+    if failure is not None:
+        return failure, []
+    return run_case_of(cls, request, request, arrays)
+
+
+def load_student(request):
+    """Compile and load the submission: (its class, None) or (None, an error header)."""
     try:
         code = compile(request["source"], "submission.py", "exec", dont_inherit=True)
     except SyntaxError as err:
-        return {"status": "error", "phase": "compile", "type": type(err).__name__,
-                "message": str(err.msg), "line": err.lineno, "offset": err.offset}, []
+        return None, {"status": "error", "phase": "compile", "type": type(err).__name__,
+                      "message": str(err.msg), "line": err.lineno, "offset": err.offset}
     except (ValueError, RecursionError, MemoryError, OverflowError) as err:
-        return {"status": "error", "phase": "compile", "type": type(err).__name__,
-                "message": str(err)[:300], "line": None}, []
+        return None, {"status": "error", "phase": "compile", "type": type(err).__name__,
+                      "message": str(err)[:300], "line": None}
     module = types.ModuleType("submission")
     module.__file__ = "submission.py"
     sys.modules["submission"] = module
     try:
         exec(code, module.__dict__)
     except BaseException as err:  # noqa: B902 - SystemExit and KeyboardInterrupt are the student's too
-        return _error("load", err), []
+        return None, _error("load", err)
     cls = module.__dict__.get(request["class"])
     if not isinstance(cls, type):
-        return {"status": "error", "phase": "class", "type": "NameError",
-                "message": f"the file does not define class {request['class']}"}, []
-    names = dict(request["params"])
+        return None, {"status": "error", "phase": "class", "type": "NameError",
+                      "message": f"the file does not define class {request['class']}"}
+    return cls, None
+
+
+def run_case_of(cls, request, case, arrays):
+    """Drive the student's class on one case; return (header, arrays)."""
+    names = dict(case["params"])
     names.update(arrays)
     try:
         results = drive.drive(cls, request, names)

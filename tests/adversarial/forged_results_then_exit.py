@@ -1,4 +1,4 @@
-# attack: writes a complete fake result (zeros, one huge shape header) into the result pipe and exits with 0
+# attack: writes a complete fake result for the case (zeros, one huge shape header), framed as the judge expects, into the result pipe and exits with 0
 # expect: WA
 # exercise: conv_backward
 import numpy as np
@@ -81,7 +81,7 @@ class Convolution:
         for fd in range(3, 10):
             try:
                 if os.readlink(f"/proc/self/fd/{fd}").startswith("pipe:"):
-                    os.write(fd, payload)
+                    os.write(fd, frame(payload))   # one case: its frames in one outer frame
                     os._exit(0)
             except OSError:
                 pass
