@@ -1,20 +1,23 @@
 """Grade a whole class: many submissions on warm workers in parallel.
 
-Every worker is started before the judge loads the reference, so none holds
-expected arrays; each submission is still run exactly as ``judge grade``
-runs it (same splice, sandbox, limits and comparison). One thread per worker
-feeds it submissions; the threads mostly wait on their worker's pipe.
+One judge process per job, each with its own warm worker started before that
+process loads the reference, so no worker holds expected arrays; each
+submission is run exactly as ``judge grade`` runs it (same splice, sandbox,
+limits and comparison). The parent only hands out submissions and collects
+the reports.
 """
 
 import glob
 import os
-import queue
-import threading
+import selectors
+import signal
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import read
-from .errors import JudgeError
+from . import channel, read, run
+from . import report as text_report
+from .errors import InternalError, JudgeError
 from .grade import grade_text, load_exercise, prepare
 from .run import Worker
 
@@ -84,43 +87,139 @@ def default_jobs():
 
 
 def grade_all(exercise_id, entries, options, jobs=None, on_done=None):
-    """Grade every entry; return [(student id, Report)] in the entries' order."""
+    """Grade every entry; return [(student id, Report)] in the entries' order.
+
+    With one job, this process grades them on one worker. With more, it
+    forks one judge process per job while it still holds no reference;
+    each starts its own worker, prepares the cases (the disk cache makes
+    that cheap) and takes the next submission whenever it is free, so a
+    slow submission never holds up the others. Judges in separate processes
+    run truly in parallel, which threads sharing one interpreter do not.
+    """
     jobs = max(1, min(jobs or default_jobs(), len(entries)))
-    workers = [Worker().start() for _ in range(jobs)]   # before any reference is loaded
-    try:
+    load_exercise(exercise_id, options)          # bad ids and case files fail here, once
+    if jobs == 1:
+        return _grade_here(exercise_id, entries, options, on_done)
+    return _grade_in_processes(exercise_id, entries, options, jobs, on_done)
+
+
+def _grade_here(exercise_id, entries, options, on_done):
+    with Worker() as worker:
+        worker.start()                           # before any reference is loaded
         ex, case_list = load_exercise(exercise_id, options)
         prepared = prepare(ex, case_list, options.use_cache)
-        results = [None] * len(entries)
-        todo = queue.Queue()
-        for index, entry in enumerate(entries):
-            todo.put((index, entry))
-        lock = threading.Lock()
-        failure = []
+        results = []
+        for entry in entries:
+            report = grade_text(ex, read.read(entry.path), prepared, options, worker)
+            results.append((entry.student, report))
+            if on_done:
+                on_done(entry, report)
+        return results
 
-        def serve(worker):
-            while not failure:
-                try:
-                    index, entry = todo.get_nowait()
-                except queue.Empty:
-                    return
-                try:
-                    report = grade_text(ex, read.read(entry.path), prepared, options, worker)
-                except BaseException as err:  # a fault of the judge: stop and report it
-                    failure.append(err)
-                    return
-                results[index] = (entry.student, report)
+
+def _grade_in_processes(exercise_id, entries, options, jobs, on_done):
+    if run.secrets_held():
+        raise InternalError("batch grading must start before any reference is loaded")
+    judges = [_Judge(exercise_id, entries, options) for _ in range(jobs)]
+    results = [None] * len(entries)
+    todo = list(range(len(entries)))[::-1]
+    selector = selectors.DefaultSelector()
+    try:
+        for judge in judges:
+            selector.register(judge.reader.fd, selectors.EVENT_READ, judge)
+            judge.give(todo.pop() if todo else None)
+        busy = sum(1 for judge in judges if judge.current is not None)
+        while busy:
+            for key, _ in selector.select():
+                judge = key.data
+                payload = judge.reader.read(None, 1 << 30)
+                if payload is None:
+                    raise InternalError(f"a judge process ended while grading "
+                                        f"{entries[judge.current].path}")
+                message = channel.decode_json(payload)
+                if "error" in message:
+                    raise InternalError(f"grading {entries[judge.current].path} failed: "
+                                        f"{message['error']}")
+                entry = entries[judge.current]
+                report = text_report.from_dict(message["report"])
+                results[judge.current] = (entry.student, report)
                 if on_done:
-                    with lock:
-                        on_done(entry, report)
-
-        threads = [threading.Thread(target=serve, args=(w,), daemon=True) for w in workers]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if failure:
-            raise failure[0]
+                    on_done(entry, report)
+                judge.give(todo.pop() if todo else None)
+                if judge.current is None:
+                    busy -= 1
+                    selector.unregister(judge.reader.fd)
         return results
     finally:
-        for worker in workers:
-            worker.close()
+        selector.close()
+        for judge in judges:
+            judge.close()
+
+
+class _Judge:
+    """A forked judge process that grades the submissions it is given, one at a time."""
+
+    def __init__(self, exercise_id, entries, options):
+        task_r, self.task_w = os.pipe()
+        result_r, result_w = channel.wide_pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            os.close(self.task_w)
+            os.close(result_r)
+            _judge_process(exercise_id, entries, options, task_r, result_w)
+        os.close(task_r)
+        os.close(result_w)
+        self.pid = pid
+        self.reader = channel.FrameReader(result_r)
+        self.current = None
+
+    def give(self, index):
+        """Send the next submission (None: there is no more work)."""
+        self.current = index
+        if index is not None:
+            channel.write_all(self.task_w, channel.json_frame({"index": index}))
+        else:
+            self.close_tasks()
+
+    def close_tasks(self):
+        if self.task_w is not None:
+            os.close(self.task_w)
+            self.task_w = None
+
+    def close(self):
+        self.close_tasks()
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+        self.reader.close()
+        os.close(self.reader.fd)
+
+
+def _judge_process(exercise_id, entries, options, task_r, result_w):
+    """The body of a forked judge process. Never returns."""
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)    # the parent handles Ctrl-C
+        reader = channel.FrameReader(task_r)
+        with Worker() as worker:
+            worker.start()                               # before this process loads a reference
+            ex, case_list = load_exercise(exercise_id, options)
+            prepared = prepare(ex, case_list, options.use_cache)
+            while True:
+                payload = reader.read(None, channel.MAX_JSON)
+                if payload is None:
+                    break
+                entry = entries[channel.decode_json(payload)["index"]]
+                try:
+                    report = grade_text(ex, read.read(entry.path), prepared, options, worker)
+                    message = {"report": text_report.as_dict(report)}
+                except Exception as err:  # a fault of the judge: the parent reports it
+                    message = {"error": f"{type(err).__name__}: {err}"}
+                channel.write_all(result_w, channel.json_frame(message))
+    except BaseException:
+        code = 3
+    finally:
+        os._exit(code)

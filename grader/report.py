@@ -4,7 +4,7 @@ import json
 import os
 import sys
 
-from .verdict import MEANING, Verdict
+from .verdict import MEANING, CaseResult, Report, Verdict
 
 COLOURS = {
     Verdict.AC: "32", Verdict.WA: "31", Verdict.RE: "35", Verdict.TLE: "33",
@@ -50,6 +50,16 @@ def as_dict(report):
             for c in report.cases
         ],
     }
+
+
+def from_dict(data):
+    """The Report that as_dict() described (for reports passed between judge processes)."""
+    cases = [CaseResult(c["name"], Verdict(c["verdict"]), c["score"], c["max_score"], c["time_ms"],
+                        c["visibility"], c["message"], list(c["details"]), c["output"] or "",
+                        c["hint"] or "")
+             for c in data["cases"]]
+    return Report(data["exercise"], data["submission"], cases, verdict=Verdict(data["verdict"]),
+                  notes=list(data["notes"]), compile_error=data["compile_error"] or "")
 
 
 def to_json(report):

@@ -34,6 +34,11 @@ def secrets_loaded():
     _secrets_loaded = True
 
 
+def secrets_held():
+    """Whether this process has loaded a reference or expected results."""
+    return _secrets_loaded
+
+
 class WorkerLost(Exception):
     """The worker died or stopped answering while running a case."""
 
@@ -47,8 +52,8 @@ class Worker:
         self.sent = set()       # inputs keys the worker holds: each case's arrays go once
 
     def start(self):
-        request_r, request_w = os.pipe()
-        response_r, response_w = os.pipe()
+        request_r, request_w = channel.wide_pipe()
+        response_r, response_w = channel.wide_pipe()
         if _secrets_loaded:
             self.process = _spawn(request_r, response_w)
             self.pid = self.process.pid

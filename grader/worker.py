@@ -228,9 +228,9 @@ class Box:
 
     def start(self):
         self.dir = tempfile.mkdtemp(prefix="judge-box-")
-        req_r, req_w = os.pipe()
+        req_r, req_w = channel.wide_pipe()
         ctl_r, ctl_w = os.pipe()
-        res_r, res_w = os.pipe()
+        res_r, res_w = channel.wide_pipe()
         out_r, out_w = os.pipe()
         worker_pid = os.getpid()
         pid = os.fork()
@@ -432,7 +432,7 @@ class Box:
                         state = "lost"
                     elif key.fd == res_r:
                         try:
-                            chunk = os.read(res_r, 1 << 16)
+                            chunk = os.read(res_r, channel.PIPE_SIZE)
                         except BlockingIOError:
                             chunk = None
                         if chunk:
@@ -444,7 +444,7 @@ class Box:
             if report is not None and state is None:
                 while True:                      # every writer has ended: take what is left
                     try:
-                        chunk = os.read(res_r, 1 << 16)
+                        chunk = os.read(res_r, channel.PIPE_SIZE)
                     except BlockingIOError:
                         break
                     if not chunk:
@@ -736,11 +736,13 @@ def run_case_of(cls, request, case, arrays):
     """Drive the student's class on one case; return (header, arrays)."""
     names = dict(case["params"])
     names.update(arrays)
+    started = time.perf_counter()
     try:
         results = drive.drive(cls, request, names)
     except drive.StepFailed as failed:
         return _error(failed.phase, failed.error), []
-    header, values = {"status": "ok", "values": {}}, []
+    elapsed = round((time.perf_counter() - started) * 1000, 3)
+    header, values = {"status": "ok", "values": {}, "elapsed_ms": elapsed}, []
     for name in request["outputs"]:
         info, array = _export(results[name])
         header["values"][name] = info
