@@ -18,7 +18,7 @@ from pathlib import Path
 from . import channel, read, run
 from . import report as text_report
 from .errors import InternalError, JudgeError
-from .grade import grade_text, load_exercise, prepare
+from .grade import grade_text, load_exercise, prepare, shared_request
 from .run import Worker
 
 
@@ -107,6 +107,7 @@ def _grade_here(exercise_id, entries, options, on_done):
     with Worker() as worker:
         worker.start()                           # before any reference is loaded
         ex, case_list = load_exercise(exercise_id, options)
+        worker.warm(shared_request(ex, "", options))
         prepared = prepare(ex, case_list, options.use_cache)
         results = []
         for entry in entries:
@@ -207,6 +208,7 @@ def _judge_process(exercise_id, entries, options, task_r, result_w):
         with Worker() as worker:
             worker.start()                               # before this process loads a reference
             ex, case_list = load_exercise(exercise_id, options)
+            worker.warm(shared_request(ex, "", options))
             prepared = prepare(ex, case_list, options.use_cache)
             while True:
                 payload = reader.read(None, channel.MAX_JSON)

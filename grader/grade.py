@@ -78,6 +78,7 @@ def grade(path, exercise_id, options=None, worker=None):
         worker = Worker().start()       # forked before the judge loads any reference
     try:
         ex, case_list = load_exercise(exercise_id, options)
+        worker.warm(shared_request(ex, "", options))
         submission = read.read(path)
         return grade_text(ex, submission, prepare(ex, case_list, options.use_cache), options, worker)
     finally:
@@ -100,7 +101,7 @@ def grade_text(ex, submission, prepared, options, worker):
                      f"the Begin/End markers; those changes were ignored: only the code between "
                      f"the markers is graded.")
     student_lines = submission.text.split("\n")
-    shared = _shared_request(ex, spliced.source, options)
+    shared = shared_request(ex, spliced.source, options)
     cases = [(dict(_case_request(item.case, item.expected, options), inputs_key=item.key),
               item.arrays) for item in prepared]
     results, compile_error = [], None
@@ -173,7 +174,7 @@ def _compile_error(ex, label, prepared, message, notes=()):
                   compile_error=message)
 
 
-def _shared_request(ex, source, options):
+def shared_request(ex, source, options):
     """What every case of one submission shares: the code, how to drive it, the sandbox."""
     from .drive import plan
     request = plan(ex)
@@ -201,7 +202,7 @@ def _case_request(case, expected_arrays, options):
 
 def _request(ex, case, source, expected_arrays, options):
     """A complete request for a single case."""
-    return dict(_shared_request(ex, source, options), **_case_request(case, expected_arrays, options))
+    return dict(shared_request(ex, source, options), **_case_request(case, expected_arrays, options))
 
 
 # ------------------------------------------------------------ interpretation

@@ -128,6 +128,17 @@ class Worker:
             for _ in rest:
                 yield {"state": "lost", "reason": lost}, b"", b""
 
+    def warm(self, request):
+        """Let the worker build its sandbox now, for the sandbox settings and
+        helpers of ``request``, while the judge prepares; nothing is answered."""
+        if self.pid is None:
+            self.start()
+        settings = {key: request[key] for key in ("sandbox", "hide", "helpers") if key in request}
+        try:
+            channel.write_all(self.request_w, channel.json_frame(dict(settings, op="warm")))
+        except OSError:
+            self.kill()
+
     def run(self, request, arrays):
         """Run a request for one case (its params and limits at the top); return
         (envelope, result bytes, output bytes), or raise WorkerLost."""

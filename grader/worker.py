@@ -59,6 +59,9 @@ def serve(request_fd, response_fd):
             if payload is None:
                 break
             request = channel.decode_json(payload)
+            if request.get("op") == "warm":
+                _warm(request)
+                continue
             frames = [_inputs_of(case, reader) for case in request["cases"]]
             for envelope, result, output in run_cases(request, frames):
                 _write_all(response_fd, channel.json_frame(envelope) + channel.frame(result)
@@ -159,11 +162,7 @@ def run_cases(request, frames):
     _reap_strays(keep=_BOX.pid if _BOX is not None else None)
     if load_helpers(request.get("helpers", {})):
         _close_box()
-    mode = request.get("sandbox")
-    if mode not in sandbox.MODES:
-        mode = sandbox.DEFAULT_MODE
-    hide = tuple(sandbox.hidden_paths(request.get("hide") or ()))
-    key = (mode, hide)
+    key, mode, hide = _box_key(request)
     pending = list(range(len(request["cases"])))
     while pending:
         if _BOX is not None and (_BOX.key != key or not _BOX.alive()
@@ -183,6 +182,24 @@ def run_cases(request, frames):
             pending.pop(0)
         if _BOX is not None and not _BOX.alive():
             _close_box()
+
+
+def _box_key(request):
+    mode = request.get("sandbox")
+    if mode not in sandbox.MODES:
+        mode = sandbox.DEFAULT_MODE
+    hide = tuple(sandbox.hidden_paths(request.get("hide") or ()))
+    return (mode, hide), mode, hide
+
+
+def _warm(request):
+    """Build the box ahead of the first submission, while the judge prepares
+    its cases; a failure here is reported by the first real request instead."""
+    if load_helpers(request.get("helpers", {})):
+        _close_box()
+    key, mode, hide = _box_key(request)
+    if _BOX is None:
+        _build_box(key, mode, hide)
 
 
 def _build_box(key, mode, hide):

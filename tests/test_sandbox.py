@@ -280,8 +280,14 @@ def test_a_lost_worker_is_replaced_and_the_next_case_graded(tmp_path, when):
         else:
             threading.Timer(0.3, os.kill, (first, signal.SIGKILL)).start()
         report = grade(str(path), "conv_backward", Options(cases=CONV_CASES), worker=worker)
-        assert report.cases[0].verdict is Verdict.RE
-        assert "helper process" in report.cases[0].message
-        assert report.cases[1].verdict is Verdict.AC and worker.pid not in (None, first)
+        if when == "before the case":
+            # The judge finds the dead worker when it asks it to build its box,
+            # and replaces it before any case runs: nothing is lost.
+            assert [c.verdict for c in report.cases] == [Verdict.AC, Verdict.AC]
+        else:
+            assert report.cases[0].verdict is Verdict.RE
+            assert "helper process" in report.cases[0].message
+            assert report.cases[1].verdict is Verdict.AC
+        assert worker.pid not in (None, first)
     finally:
         worker.close()
