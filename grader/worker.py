@@ -698,9 +698,7 @@ def _run_body(request, arrays, info, workdir, res_w, out_w, setup_w, box_pid, _e
                 sys.stderr.flush()
             except BaseException:
                 pass
-            payload = channel.json_frame(header) + b"".join(
-                channel.frame(channel.encode_array(v)) for v in values)
-            _write_all(RESULT_FD, channel.frame(payload))
+            channel.write_case(RESULT_FD, header, values)
             used += budget
     except BaseException as err:
         if not ready:
