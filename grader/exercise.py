@@ -436,8 +436,9 @@ def _build_check(raw, inputs, outputs, steps, problems):
     if not isinstance(suggest, dict) or not all(isinstance(v, str) for v in suggest.values()):
         problems.append("check.suggest: expected a mapping of mutation kind to advice")
         suggest = {}
-    from .mutate import OPERATORS
-    problems += schema.unknown_keys(suggest, set(OPERATORS), "check.suggest.")
+    if suggest:
+        from .mutate import OPERATORS
+        problems += schema.unknown_keys(suggest, set(OPERATORS), "check.suggest.")
     return CheckSpec(loss, weight, tuple(gradients.items()), tuple(distinct), tuple(probes),
                      small, tuple(suggest.items()))
 

@@ -19,7 +19,6 @@ reference or the judge's comparison code.
 """
 
 import ctypes
-import ctypes.util
 import errno
 import math
 import os
@@ -120,7 +119,7 @@ _libc = None
 def libc():
     global _libc
     if _libc is None:
-        _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        _libc = ctypes.CDLL(None, use_errno=True)     # the C library the interpreter runs on
     return _libc
 
 
