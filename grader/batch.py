@@ -121,7 +121,9 @@ def _grade_here(exercise_id, entries, options, on_done):
 def _grade_in_processes(exercise_id, entries, options, jobs, on_done):
     if run.secrets_held():
         raise InternalError("batch grading must start before any reference is loaded")
-    judges = [_Judge(exercise_id, entries, options) for _ in range(jobs)]
+    judges = []
+    for _ in range(jobs):
+        judges.append(_Judge(exercise_id, entries, options, [j.task_w for j in judges]))
     results = [None] * len(entries)
     todo = list(range(len(entries)))[::-1]
     selector = selectors.DefaultSelector()
@@ -153,22 +155,25 @@ def _grade_in_processes(exercise_id, entries, options, jobs, on_done):
         return results
     finally:
         selector.close()
+        finished = all(result is not None for result in results)
         for judge in judges:
-            judge.close()
+            judge.close_tasks()                  # every pipe first: no judge waits for work
+        for judge in judges:
+            judge.close(kill=not finished)
 
 
 class _Judge:
     """A forked judge process that grades the submissions it is given, one at a time."""
 
-    def __init__(self, exercise_id, entries, options):
+    def __init__(self, exercise_id, entries, options, others=()):
         task_r, self.task_w = os.pipe()
         result_r, result_w = channel.wide_pipe()
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            os.close(self.task_w)
-            os.close(result_r)
+            for fd in (self.task_w, result_r, *others):  # the other judges' task pipes too,
+                os.close(fd)                             # or they would never see the end
             _judge_process(exercise_id, entries, options, task_r, result_w)
         os.close(task_r)
         os.close(result_w)
@@ -189,8 +194,13 @@ class _Judge:
             os.close(self.task_w)
             self.task_w = None
 
-    def close(self):
+    def close(self, kill=False):
         self.close_tasks()
+        if kill:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         try:
             os.waitpid(self.pid, 0)
         except ChildProcessError:

@@ -60,14 +60,23 @@ def load(ex, case_list):
 def store(ex, case_list, expected_list):
     """Write the cache; a failure to write is not an error (it is only a cache)."""
     target = folder()
+    temp = None
     try:
-        target.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(target, 0o700)
+        if not target.is_dir():
+            target.mkdir(parents=True, mode=0o700)      # only a folder it makes is made private
         arrays = {f"{i}/{name}": array for i, found in enumerate(expected_list)
                   for name, array in found.items()}
         handle, temp = tempfile.mkstemp(dir=target, suffix=".tmp")
+        os.fchmod(handle, 0o600)
         with os.fdopen(handle, "wb") as stream:
             np.savez(stream, **arrays)
         os.replace(temp, target / f"{ex.id}-{key(ex, case_list)}.npz")
+        temp = None
     except OSError:
         pass
+    finally:
+        if temp is not None:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass

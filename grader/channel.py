@@ -107,7 +107,7 @@ def decode_json(payload):
         raise ChannelError("message too large")
     try:
         obj = json.loads(bytes(payload).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+    except (ValueError, RecursionError) as err:    # bad UTF-8, bad JSON, huge integers
         raise ChannelError(f"malformed message ({type(err).__name__})") from None
     if not isinstance(obj, dict):
         raise ChannelError("a message must be a JSON object")
@@ -155,11 +155,14 @@ def decode_array(payload, max_elements):
         if descr:
             raise ChannelError(f"array has dtype {descr.group(1)}, not a real number type")
         raise ChannelError("malformed array header")
-    dtype = np.dtype(match.group(1))
+    try:
+        dtype = np.dtype(match.group(1))
+    except TypeError:
+        raise ChannelError(f"array has dtype {match.group(1)}, not a real number type") from None
     if dtype.kind not in NUMERIC_KINDS:
         raise ChannelError(f"array has dtype {dtype}, not a real number type")
     shape = tuple(int(d) for d in match.group(3).replace(" ", "").split(",") if d)
-    if len(shape) > 32:
+    if len(shape) > 32 or any(dim > max(max_elements, 1) for dim in shape):
         raise ChannelError("array has an invalid shape")
     count = 1
     for dim in shape:
@@ -169,9 +172,12 @@ def decode_array(payload, max_elements):
     data = payload[start + length:]
     if len(data) != count * dtype.itemsize:
         raise ChannelError("array data does not match its header")
-    array = np.frombuffer(data, dtype=dtype, count=count)
-    order = "F" if match.group(2) == "True" else "C"
-    return np.array(array.reshape(shape, order=order), dtype=dtype.newbyteorder("="), copy=True)
+    try:
+        array = np.frombuffer(data, dtype=dtype, count=count)
+        order = "F" if match.group(2) == "True" else "C"
+        return np.array(array.reshape(shape, order=order), dtype=dtype.newbyteorder("="), copy=True)
+    except (TypeError, ValueError) as err:
+        raise ChannelError(f"array cannot be built ({type(err).__name__})") from None
 
 
 class FrameReader:

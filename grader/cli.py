@@ -54,7 +54,7 @@ def main():
 
 
 @main.command()
-@click.argument("submission", type=click.Path(dir_okay=False))
+@click.argument("submission", type=click.Path(exists=True, dir_okay=False))
 @click.option("--exercise", "-e", "exercise_id", required=True, help="Exercise id (see `judge list`).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "gradescope", "junit"]),
               default="text", show_default=True,
@@ -85,6 +85,8 @@ def grade(submission, exercise_id, fmt, time_limit, memory_limit, cases_path, ou
     else:
         text = _render(fmt, [(_student_id(submission), result)], single=True)
     _emit(text, output)
+    if str(result.verdict) == "IE":
+        sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_AC if str(result.verdict) == "AC" else EXIT_NOT_AC)
 
 

@@ -74,10 +74,10 @@ def compare(name, info, got, expected, atol, rtol, source="returned"):
     index = np.unravel_index(flat, got.shape) if got.ndim else ()
     e, g = float(exp64[index]), float(got64[index])
     abs_err = abs(g - e)
-    rel_err = abs_err / abs(e) if e != 0 else float("inf")
+    rel_text = f"{abs_err / abs(e):.2e}" if e != 0 else "n/a, expected 0"
     message = (f"{name}: {count} of {total} values are off; worst at {where(index)}: "
                f"expected {fmt(e)}, got {fmt(g)} (abs error {abs_err:.2e}, rel error "
-               f"{rel_err:.2e}; allowed {atol:.0e} + {rtol:.0e}*|expected|)")
+               f"{rel_text}; allowed {atol:g} + {rtol:g}*|expected|)")
     return Mismatch(name, "value", message, count, total)
 
 

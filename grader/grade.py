@@ -39,7 +39,12 @@ class Prepared:
     case: object
     arrays: dict
     expected: dict
-    key: str = None             # names these inputs, so a worker receives them once
+    encoded: dict = None        # the inputs as npy bytes, made once for every submission
+
+    def inputs_npy(self):
+        if self.encoded is None:
+            self.encoded = {name: channel.encode_array(a) for name, a in self.arrays.items()}
+        return self.encoded
 
 
 def prepare(ex, case_list, use_cache=True):
@@ -53,20 +58,16 @@ def prepare(ex, case_list, use_cache=True):
             cache.store(ex, case_list, cached)
     else:
         run.secrets_loaded()
-    return [Prepared(case, arrays, found, _inputs_key(ex, case))
-            for case, arrays, found in zip(case_list, drawn, cached)]
-
-
-def _inputs_key(ex, case):
-    import hashlib
-    text = repr((ex.id, case.name, case.seed, sorted(case.params.items()), sorted(case.draw.items())))
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
+    return [Prepared(case, arrays, found) for case, arrays, found in zip(case_list, drawn, cached)]
 
 
 def load_exercise(exercise_id, options):
     ex = exercise.load(exercise_id)
     if not ex.skeleton.is_file():
         raise JudgeError(f"{ex.skeleton}: the skeleton of {ex.id} is missing")
+    if not ex.reference.is_file():
+        raise JudgeError(f"{ex.reference}: the reference of {ex.id} is missing; "
+                         f"write the skeleton filled in correctly there")
     return ex, case_files.load(ex, options.cases)
 
 
@@ -102,27 +103,50 @@ def grade_text(ex, submission, prepared, options, worker):
                      f"the markers is graded.")
     student_lines = submission.text.split("\n")
     shared = shared_request(ex, spliced.source, options)
-    cases = [(dict(_case_request(item.case, item.expected, options), inputs_key=item.key),
-              item.arrays) for item in prepared]
-    results, compile_error = [], None
-    runs = worker.run_cases(shared, cases)
-    for item, (spec, _), (envelope, result, output) in zip(prepared, cases, runs):
+    # Public cases run first, in runs of their own: what they print is shown,
+    # so no hidden case's parameters or inputs may be in that process.
+    # A run's address-space limit is fixed once it starts: cases with another
+    # memory limit get a run of their own.
+    groups = {}
+    for index, item in enumerate(prepared):
+        memory = options.memory_limit or item.case.memory_limit
+        groups.setdefault((not item.case.public, memory), []).append(index)
+    outcomes, compile_error = {}, None
+    for _, group in sorted(groups.items()):
         if compile_error is not None:
-            continue                                 # the rest fail the same way: drain them
-        outcome = _judge(ex, item.case, dict(shared, **spec), envelope, result, output,
-                         item.expected, spliced, student_lines)
-        if isinstance(outcome, str):                 # the file does not compile
-            compile_error = outcome
             continue
-        results.append((item, outcome, result))
+        cases = [(_case_request(prepared[i].case, prepared[i].expected, options),
+                  prepared[i].inputs_npy()) for i in group]
+        for index, (spec, _), run in zip(group, cases, worker.run_cases(shared, cases)):
+            if compile_error is None:
+                outcome = _outcome(ex, prepared[index], shared, spec, run, spliced, student_lines)
+                if isinstance(outcome, str):         # the file does not compile
+                    compile_error = outcome
+                else:
+                    outcomes[index] = (prepared[index], outcome, run[1])
     if compile_error is not None:
         return _compile_error(ex, label, prepared, compile_error, notes)
+    results = [outcomes[i] for i in range(len(prepared))]
     if options.hints:                                # once every case is in: hints may run more
         for item, outcome, result in results:
             if item.case.public and outcome.verdict is Verdict.WA:
                 outcome.hint = (hints.recognise(ex, item, result, worker, options, spliced.source)
                                 or outcome.hint)
     return Report(ex.id, label, [outcome for _, outcome, _ in results], notes=notes)
+
+
+def _outcome(ex, item, shared, spec, run, spliced, student_lines):
+    """_judge for one case, never raising whatever the run sent back."""
+    envelope, result, output = run
+    try:
+        return _judge(ex, item.case, dict(shared, **spec), envelope, result, output,
+                      item.expected, spliced, student_lines)
+    except (JudgeError, InternalError):             # the sandbox's own word: not the run's fault
+        raise
+    except Exception:  # noqa: BLE001 - whatever a run sends back must not crash the judge
+        if os.environ.get("JUDGE_DEBUG"):
+            raise
+        return _unreadable(item.case, envelope)
 
 
 def run_source(ex, case, source, arrays, expected_arrays, worker, options=None):
@@ -165,6 +189,14 @@ def received(ex, result, expected_arrays):
                 pass
             index += 1
     return arrays
+
+
+def _unreadable(case, envelope):
+    """The verdict for results that could not be read back at all."""
+    message = ("the results could not be read back; do not write to the judge's file "
+               "descriptors" if case.public else _hidden_message(Verdict.RE))
+    return CaseResult(case.name, Verdict.RE, 0, case.points,
+                      round(float(envelope.get("wall_ms") or 0.0), 1), case.visibility, message)
 
 
 def _compile_error(ex, label, prepared, message, notes=()):
@@ -242,8 +274,7 @@ def _judge(ex, case, request, envelope, result, output, expected_arrays, spliced
     near_memory = (envelope.get("maxrss_kb") or 0) >= MLE_MARGIN * memory * 1024
     if state == "signaled":
         sig = envelope.get("signal")
-        if sig in (signal.SIGXCPU,) or (sig == signal.SIGKILL and
-                                         (envelope.get("cpu_ms") or 0) >= limit * 1000):
+        if sig in (signal.SIGXCPU,) or (sig == signal.SIGKILL and time_ms >= limit * 1000):
             return done(Verdict.TLE, f"used more than {limit:g} s of CPU time")
         if near_memory and sig in (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGKILL):
             return done(Verdict.MLE, f"used more than the {memory} MB memory limit "
@@ -370,13 +401,7 @@ def _sandbox_hint(message):
 
 
 def _student_line(spliced, line):
-    if not isinstance(line, int):
-        return None
-    mapped = spliced.student_line(line)
-    while mapped is None and line > 1:
-        line -= 1
-        mapped = spliced.student_line(line)
-    return mapped
+    return spliced.nearest_student_line(line)
 
 
 def _printed(output):

@@ -21,6 +21,8 @@ def read(path, max_bytes=MAX_BYTES):
     path = Path(path)
     label = str(path)
     try:
+        if path.exists() and not path.is_dir() and not path.is_file():
+            return Submission(label, problem=f"{label}: is not a regular file; hand in the .py file itself")
         with open(path, "rb") as handle:
             raw = handle.read(max_bytes + 1)
     except FileNotFoundError:

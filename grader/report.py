@@ -86,7 +86,7 @@ def to_text(report, colour=False):
         c = failing[0]
         lines.append("")
         lines.append(f"First failing public case, {c.name} ({MEANING[c.verdict]}):")
-        for detail in c.details:
+        for detail in c.details or [c.message]:
             lines.append(f"  {detail}")
         if c.hint:
             lines.append(f"  likely mistake: {c.hint}")

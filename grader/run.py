@@ -49,7 +49,6 @@ class Worker:
         self.process = None
         self.request_w = None
         self.reader = None
-        self.sent = set()       # inputs keys the worker holds: each case's arrays go once
 
     def start(self):
         request_r, request_w = channel.wide_pipe()
@@ -87,16 +86,10 @@ class Worker:
         """
         if self.pid is None:
             self.start()
-        specs, frames = [], []
-        for spec, arrays in cases:
-            key = spec.get("inputs_key")
-            spec = dict(spec, inputs=list(arrays), cached=bool(key) and key in self.sent)
-            if not spec["cached"]:
-                frames += [channel.frame(channel.encode_array(a)) for a in arrays.values()]
-                if key:
-                    self.sent.add(key)
-            specs.append(spec)
-        payload = channel.json_frame(dict(request, cases=specs)) + b"".join(frames)
+        specs = [dict(spec, inputs=list(arrays)) for spec, arrays in cases]
+        payload = channel.json_frame(dict(request, cases=specs)) + b"".join(
+            channel.frame(a if isinstance(a, bytes) else channel.encode_array(a))
+            for _, arrays in cases for a in arrays.values())
         done, lost = 0, None
         try:
             channel.write_all(self.request_w, payload)
@@ -165,6 +158,7 @@ class Worker:
             os.close(self.request_w)
         except OSError:
             pass
+        self.request_w = None
         deadline = time.monotonic() + 2.0
         while time.monotonic() < deadline:
             if self._reap(block=False):
@@ -187,7 +181,6 @@ class Worker:
             except OSError:
                 pass
         self.pid = self.process = self.request_w = self.reader = None
-        self.sent = set()
         return True
 
     def __enter__(self):

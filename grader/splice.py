@@ -28,6 +28,15 @@ class Spliced:
     def student_line(self, line):
         return self.line_map.get(line)
 
+    def nearest_student_line(self, line):
+        """The student's line for ``line`` of the spliced source, or for the
+        closest mapped line above it; None outside the source."""
+        if not isinstance(line, int) or isinstance(line, bool) or line < 1 \
+                or line > self.source.count("\n") + 1:
+            return None
+        mapped = [n for n in self.line_map if n <= line]
+        return self.line_map[max(mapped)] if mapped else None
+
 
 def regions(lines, who):
     """[(begin, end)] 0-based indexes of marker lines; SpliceError if malformed."""

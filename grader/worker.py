@@ -59,13 +59,17 @@ def serve(request_fd, response_fd):
             if payload is None:
                 break
             request = channel.decode_json(payload)
+            del payload                          # a box forked later must not find it
             if request.get("op") == "warm":
                 _warm(request)
                 continue
             frames = [_inputs_of(case, reader) for case in request["cases"]]
+            _CURRENT[:] = [request, frames]
             for envelope, result, output in run_cases(request, frames):
                 _write_all(response_fd, channel.json_frame(envelope) + channel.frame(result)
                            + channel.frame(output))
+            _CURRENT.clear()
+            del request, frames
     except BaseException:
         _log_fault()
         _close_box()
@@ -75,18 +79,24 @@ def serve(request_fd, response_fd):
 
 
 _JUDGE_FDS = ()
-_INPUTS = {}                    # a case's inputs key -> its npy frames, sent once per worker
+_CURRENT = []                   # the request being served and its input frames
 
 
 def _inputs_of(case, reader):
-    """The case's input frames: read from the judge, or kept from an earlier request."""
-    key = case.get("inputs_key")
-    if case.get("cached"):
-        return _INPUTS[key]
-    frames = [reader.read(None, 1 << 31) for _ in case["inputs"]]
-    if key:
-        _INPUTS[key] = frames
-    return frames
+    """The case's input frames, as the judge sent them."""
+    return [reader.read(None, 1 << 31) for _ in case["inputs"]]
+
+
+def _forget_current():
+    """In a process forked from the worker (a new box): drop every reference to
+    the request being served, so no run can reach other cases' inputs."""
+    for item in _CURRENT:
+        if isinstance(item, (list, dict)):
+            for inner in (item if isinstance(item, list) else []):
+                if isinstance(inner, list):
+                    inner.clear()
+            item.clear()
+    _CURRENT.clear()
 
 
 def _log_fault():
@@ -237,7 +247,6 @@ class Box:
         self.source = None
         self.dir = None
         self.fds = {}
-        self.keys = set()       # inputs the box's PID 1 already holds
 
     def summary(self):
         return {"mode": self.mode, "layers": list(self.info.get("layers", [])),
@@ -252,6 +261,7 @@ class Box:
         worker_pid = os.getpid()
         pid = os.fork()
         if pid == 0:
+            _forget_current()
             _setup(self.mode, self.hide, self.dir, dict(_DISABLED), worker_pid,
                    req_r, ctl_w, res_w, out_w)
         for fd in (req_r, ctl_w, res_w, out_w):
@@ -337,17 +347,9 @@ class Box:
         time or output ran out, the run crashed or exited): the caller starts
         the rest again. Always yields at least one case.
         """
-        cases, sent = [], []
-        for i in indices:
-            case, key = dict(request["cases"][i]), request["cases"][i].get("inputs_key")
-            case["cached"] = bool(key) and key in self.keys
-            if not case["cached"]:
-                sent += frames[i]
-                if key:
-                    self.keys.add(key)
-            cases.append(case)
+        cases = [request["cases"][i] for i in indices]
         payload = channel.json_frame(dict(request, cases=cases)) + b"".join(
-            channel.frame(f) for f in sent)
+            channel.frame(f) for i in indices for f in frames[i])
         try:
             _write_all(self.fds["req"], payload)
         except OSError:
@@ -574,23 +576,13 @@ def _box_init(info, box_dir, setup_pid, alive_r, req_r, ctl_w, res_w, out_w):
         reader = channel.FrameReader(req_r)
         os.set_blocking(req_r, True)
         count = 0
-        held = {}                                # inputs kept across submissions, by key
         while True:
             payload = reader.read(None, 1 << 31)
             if payload is None:
                 break
             request = channel.decode_json(payload)
-            arrays = []
-            for case in request["cases"]:
-                key = case.get("inputs_key")
-                if case.get("cached"):
-                    arrays.append(held[key])
-                    continue
-                found = {name: channel.decode_array(reader.read(None, 1 << 31), 1 << 31)
-                         for name in case["inputs"]}
-                if key:
-                    held[key] = found
-                arrays.append(found)
+            arrays = [{name: channel.decode_array(reader.read(None, 1 << 31), 1 << 31)
+                       for name in case["inputs"]} for case in request["cases"]]
             count += 1
             report = _box_case(info, box_dir, count, request, arrays, res_w, out_w,
                                (req_r, ctl_w, alive_r))
