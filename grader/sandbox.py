@@ -1,16 +1,17 @@
 """Isolation for the processes that run student code.
 
-A worker builds a *box* once and runs every case inside it (see ``worker``):
+A worker builds a *box* once and runs every submission inside it (see ``worker``):
 
 * the box's setup process unshares mount, PID, network, IPC and UTS
   namespaces (through a user namespace when not root), hides the project tree
   and the case files behind empty mounts, and makes every other mount
   read-only; its first child is PID 1 of the new PID namespace and mounts a
   private ``/proc``;
-* for each case that PID 1 mounts a fresh size-capped tmpfs as the working
-  folder and forks the run; the run drops to an unprivileged identity, sets
-  resource limits, ``no_new_privs`` and a system call filter, then runs the
-  student's code; when it ends, PID 1 kills whatever else is left in the box.
+* for each request (a group of one submission's cases) PID 1 mounts a fresh
+  size-capped tmpfs as the working folder and forks the run; the run drops
+  to an unprivileged identity, sets resource limits, ``no_new_privs`` and a
+  system call filter, then runs the student's code on the cases one after
+  the other; when it ends, PID 1 kills whatever else is left in the box.
 
 ``mode`` is ``auto`` (every layer the machine offers; one warning line for
 each one it lacks), ``strict`` (refuse to run without every layer) or ``off``
