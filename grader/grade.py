@@ -8,9 +8,7 @@ before any grading starts.
 import os
 import signal
 from dataclasses import dataclass
-from pathlib import Path
 
-import numpy as np
 
 from . import cases as case_files
 from . import cache, channel, compare, expected, exercise, hints, inputs, read, run, sandbox, splice
@@ -117,13 +115,14 @@ def grade_text(ex, submission, prepared, options, worker):
             continue
         cases = [(_case_request(prepared[i].case, prepared[i].expected, options),
                   prepared[i].inputs_npy()) for i in group]
-        for index, (spec, _), run in zip(group, cases, worker.run_cases(shared, cases)):
+        for index, (spec, _), answer in zip(group, cases, worker.run_cases(shared, cases)):
             if compile_error is None:
-                outcome = _outcome(ex, prepared[index], shared, spec, run, spliced, student_lines)
+                outcome = _outcome(ex, prepared[index], shared, spec, answer, spliced,
+                                   student_lines)
                 if isinstance(outcome, str):         # the file does not compile
                     compile_error = outcome
                 else:
-                    outcomes[index] = (prepared[index], outcome, run[1])
+                    outcomes[index] = (prepared[index], outcome, answer[1])
     if compile_error is not None:
         return _compile_error(ex, label, prepared, compile_error, notes)
     results = [outcomes[i] for i in range(len(prepared))]
@@ -135,9 +134,9 @@ def grade_text(ex, submission, prepared, options, worker):
     return Report(ex.id, label, [outcome for _, outcome, _ in results], notes=notes)
 
 
-def _outcome(ex, item, shared, spec, run, spliced, student_lines):
+def _outcome(ex, item, shared, spec, answer, spliced, student_lines):
     """_judge for one case, never raising whatever the run sent back."""
-    envelope, result, output = run
+    envelope, result, output = answer
     try:
         return _judge(ex, item.case, dict(shared, **spec), envelope, result, output,
                       item.expected, spliced, student_lines)

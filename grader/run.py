@@ -77,9 +77,8 @@ class Worker:
 
         ``request`` holds what every case shares (the source, the class, how to
         drive it, the sandbox); ``cases`` is a list of (case request, input
-        arrays), a case request holding its ``params`` and limits, and an
-        ``inputs_key`` when the same arrays come back for every submission:
-        such arrays cross the pipe once per worker. Results come as each case
+        arrays), a case request holding its ``params`` and limits; an array
+        may come already encoded (npy bytes). Results come as each case
         ends, so the judge can compare one while the next runs. When the
         worker is lost, the case it was running says so and the cases after
         it go to a new worker (at most ``restarts`` times).

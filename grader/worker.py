@@ -41,8 +41,6 @@ _write_all = channel.write_all
 
 def serve(request_fd, response_fd):
     """Answer requests until the judge closes the pipe. Never returns."""
-    global _JUDGE_FDS
-    _JUDGE_FDS = (request_fd, response_fd)
     try:
         sandbox.protect_self()
         sandbox.die_with_parent()
@@ -78,7 +76,6 @@ def serve(request_fd, response_fd):
     _exit(0)
 
 
-_JUDGE_FDS = ()
 _CURRENT = []                   # the request being served and its input frames
 
 
@@ -168,7 +165,6 @@ def run_cases(request, frames):
     process (a time limit, a crash, an exit), the cases after it start again
     in a new one.
     """
-    global _BOX
     _reap_strays(keep=_BOX.pid if _BOX is not None else None)
     if load_helpers(request.get("helpers", {})):
         _close_box()
@@ -705,14 +701,6 @@ def _run_body(request, arrays, info, workdir, res_w, out_w, setup_w, box_pid, _e
 def cpu_budget(time_limit):
     """CPU seconds a case may use: its time limit rounded up, and one more."""
     return max(1, math.ceil(float(time_limit))) + 1
-
-
-def run_student(request, arrays):
-    """Compile, load and drive the student's class on one case; return (header, arrays)."""
-    cls, failure = load_student(request)
-    if failure is not None:
-        return failure, []
-    return run_case_of(cls, request, request, arrays)
 
 
 def load_student(request):
