@@ -140,6 +140,8 @@ def _grade_in_processes(exercise_id, entries, options, jobs, on_done):
                     raise InternalError(f"a judge process ended while grading "
                                         f"{entries[judge.current].path}")
                 message = channel.decode_json(payload)
+                if "usage" in message:
+                    raise JudgeError(message["usage"])
                 if "error" in message:
                     raise InternalError(f"grading {entries[judge.current].path} failed: "
                                         f"{message['error']}")
@@ -228,6 +230,8 @@ def _judge_process(exercise_id, entries, options, task_r, result_w):
                 try:
                     report = grade_text(ex, read.read(entry.path), prepared, options, worker)
                     message = {"report": text_report.as_dict(report)}
+                except JudgeError as err:     # e.g. strict mode on a machine that cannot
+                    message = {"usage": str(err)}
                 except Exception as err:  # a fault of the judge: the parent reports it
                     message = {"error": f"{type(err).__name__}: {err}"}
                 channel.write_all(result_w, channel.json_frame(message))

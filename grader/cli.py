@@ -47,6 +47,13 @@ def guarded(func):
     return wrapper
 
 
+sandbox_option = click.option(
+    "--sandbox", "sandbox_mode", type=click.Choice(["auto", "strict", "off"]),
+    help="Isolation of submissions: auto (the strongest this machine offers, with a "
+         "warning when it must do with less), strict (refuse to grade without full "
+         "isolation), off (limits only, for trusted code). Default: JUDGE_SANDBOX or auto.")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="judge")
 def main():
@@ -67,10 +74,7 @@ def main():
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file.")
 @click.option("--cache/--no-cache", default=True, show_default=True,
               help="Reuse expected results stored on disk (see JUDGE_CACHE_DIR).")
-@click.option("--sandbox", "sandbox_mode", type=click.Choice(["auto", "strict", "off"]),
-              help="Isolation of submissions: auto (the strongest this machine offers, with a "
-                   "warning when it must do with less), strict (refuse to grade without full "
-                   "isolation), off (limits only, for trusted code). Default: JUDGE_SANDBOX or auto.")
+@sandbox_option
 @guarded
 def grade(submission, exercise_id, fmt, time_limit, memory_limit, cases_path, output, cache,
           sandbox_mode):
@@ -122,18 +126,21 @@ def _render(fmt, results, single=False):
               help="Write the grades to this file (default: standard output).")
 @click.option("--cache/--no-cache", default=True, show_default=True,
               help="Reuse expected results stored on disk (see JUDGE_CACHE_DIR).")
+@sandbox_option
 @guarded
-def batch(paths, exercise_id, jobs, fmt, time_limit, memory_limit, cases_path, output, cache):
+def batch(paths, exercise_id, jobs, fmt, time_limit, memory_limit, cases_path, output, cache,
+          sandbox_mode):
     """Grade every submission in PATHS (files, folders or globs) in parallel.
 
     The student id is the file name without .py, or the name of the student's
     folder. Prints the grades (CSV by default) and a summary; exit 0 once
     every submission is graded.
     """
-    from . import batch as batching, export
+    from . import batch as batching, export, sandbox
     from .grade import Options
     entries = batching.collect(paths)
-    options = Options(cases_path, time_limit, memory_limit, use_cache=cache)
+    options = Options(cases_path, time_limit, memory_limit, use_cache=cache,
+                      sandbox=sandbox_mode or sandbox.default_mode())
     summary_stream = sys.stdout if output else sys.stderr
     if sys.stderr.isatty():
         with click.progressbar(length=len(entries), label="grading", file=sys.stderr,

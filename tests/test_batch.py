@@ -200,3 +200,21 @@ def test_expected_results_are_cached_and_keyed(tmp_path):
     assert cache.load(ex, cases) is None
     again = prepare(ex, cases)
     np.testing.assert_array_equal(again[0].expected["dx"], first[0].expected["dx"])
+
+
+def test_batch_sandbox_option_and_a_bad_default(tmp_path):
+    folder = tmp_path / "two"
+    folder.mkdir()
+    for name in ("correct_seed", "wrong_sign_flip"):
+        shutil.copy(SUBMISSIONS / "conv_backward" / f"{name}.py", folder / f"{name}.py")
+    cases = str(case_file(tmp_path, QUICK))
+    base = [sys.executable, str(ROOT / "judge.py"), "batch", str(folder), "-e", "conv_backward",
+            "--cases", cases, "-j", "2"]
+    done = subprocess.run(base + ["--sandbox", "strict"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert {row.split(",")[0]: row.split(",")[1] for row in done.stdout.splitlines()[1:] if row} == {
+        "correct_seed": "AC", "wrong_sign_flip": "WA"}
+    bad = subprocess.run(base, capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, JUDGE_SANDBOX="bogus"))
+    assert bad.returncode == 2
+    assert bad.stderr == "judge: JUDGE_SANDBOX='bogus': must be auto, strict or off; fix or unset it\n"
