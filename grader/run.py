@@ -10,8 +10,10 @@ is killed and replaced, and the cases it did not answer are reported.
 """
 
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import sys
 import time
 
@@ -49,12 +51,15 @@ class Worker:
         self.process = None
         self.request_w = None
         self.reader = None
+        self.scratch = None
 
     def start(self):
         request_r, request_w = channel.wide_pipe()
         response_r, response_w = channel.wide_pipe()
+        self.scratch = tempfile.mkdtemp(prefix="judge-worker-")
+        os.chmod(self.scratch, 0o711)            # runs, under another uid, pass through it
         if _secrets_loaded:
-            self.process = _spawn(request_r, response_w)
+            self.process = _spawn(request_r, response_w, self.scratch)
             self.pid = self.process.pid
         else:
             sys.stdout.flush()
@@ -64,7 +69,7 @@ class Worker:
                 os.close(request_w)
                 os.close(response_r)
                 from . import worker
-                worker.serve(request_r, response_w)
+                worker.serve(request_r, response_w, self.scratch)
             self.pid = pid
         os.close(request_r)
         os.close(response_w)
@@ -179,6 +184,9 @@ class Worker:
                 os.close(self.request_w)
             except OSError:
                 pass
+        if self.scratch:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
         self.pid = self.process = self.request_w = self.reader = None
         return True
 
@@ -189,13 +197,13 @@ class Worker:
         self.close()
 
 
-def _spawn(request_r, response_w):
+def _spawn(request_r, response_w, scratch):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     boot = ("import sys; sys.path.insert(0, sys.argv[1]); "
-            "from grader import worker; worker.serve(int(sys.argv[2]), int(sys.argv[3]))")
+            "from grader import worker; worker.serve(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])")
     try:
         return subprocess.Popen(
-            [sys.executable, "-I", "-c", boot, root, str(request_r), str(response_w)],
+            [sys.executable, "-I", "-c", boot, root, str(request_r), str(response_w), scratch],
             pass_fds=(request_r, response_w), stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
     except OSError as err:

@@ -39,8 +39,16 @@ _write_all = channel.write_all
 
 # ---------------------------------------------------------------- worker loop
 
-def serve(request_fd, response_fd):
-    """Answer requests until the judge closes the pipe. Never returns."""
+_SCRATCH = None                 # where boxes keep their folders; the judge removes it
+
+
+def serve(request_fd, response_fd, scratch=None):
+    """Answer requests until the judge closes the pipe. Never returns.
+
+    ``scratch`` is a folder the judge made for this worker: every box's folder
+    goes in it, so nothing is left behind even when the worker is killed."""
+    global _SCRATCH
+    _SCRATCH = scratch
     try:
         sandbox.protect_self()
         sandbox.die_with_parent()
@@ -249,7 +257,7 @@ class Box:
                 "missing": dict(self.info.get("missing", {}))}
 
     def start(self):
-        self.dir = tempfile.mkdtemp(prefix="judge-box-")
+        self.dir = tempfile.mkdtemp(prefix="judge-box-", dir=_SCRATCH)
         req_r, req_w = channel.wide_pipe()
         ctl_r, ctl_w = os.pipe()
         res_r, res_w = channel.wide_pipe()

@@ -113,3 +113,22 @@ def test_a_forging_submission_does_not_stall_a_parallel_batch(tmp_path, cases):
     assert done.returncode == 0, done.stderr
     rows = [row for row in done.stdout.splitlines()[1:] if row]
     assert sorted(r.split(",")[1] for r in rows) == ["AC", "AC", "AC", "AC", "WA"]
+
+
+def test_a_killed_worker_leaves_no_folder_behind(tmp_path, cases):
+    import os
+    import signal
+    from grader.grade import Options, grade
+    from grader.run import Worker
+    worker = Worker().start()
+    scratch = worker.scratch
+    try:
+        report = grade(str(SUBMISSIONS / "conv_backward" / "correct_seed.py"), "conv_backward",
+                       Options(cases=cases), worker=worker)
+        assert report.verdict is Verdict.AC
+        assert os.path.isdir(scratch) and os.listdir(scratch)     # its box lives there
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.kill()
+        assert not os.path.exists(scratch)
+    finally:
+        worker.close()
