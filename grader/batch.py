@@ -18,7 +18,7 @@ from pathlib import Path
 from . import channel, read, run
 from . import report as text_report
 from .errors import InternalError, JudgeError
-from .grade import grade_text, load_exercise, prepare, shared_request
+from .grade import grade_text, load_exercise, ready
 from .run import Worker
 
 
@@ -106,9 +106,7 @@ def grade_all(exercise_id, entries, options, jobs=None, on_done=None):
 def _grade_here(exercise_id, entries, options, on_done):
     with Worker() as worker:
         worker.start()                           # before any reference is loaded
-        ex, case_list = load_exercise(exercise_id, options)
-        worker.warm(shared_request(ex, "", options))
-        prepared = prepare(ex, case_list, options.use_cache)
+        ex, prepared = ready(exercise_id, options, worker)
         results = []
         for entry in entries:
             report = grade_text(ex, read.read(entry.path), prepared, options, worker)
@@ -219,9 +217,7 @@ def _judge_process(exercise_id, entries, options, task_r, result_w):
         reader = channel.FrameReader(task_r)
         with Worker() as worker:
             worker.start()                               # before this process loads a reference
-            ex, case_list = load_exercise(exercise_id, options)
-            worker.warm(shared_request(ex, "", options))
-            prepared = prepare(ex, case_list, options.use_cache)
+            ex, prepared = ready(exercise_id, options, worker)
             while True:
                 payload = reader.read(None, channel.MAX_JSON)
                 if payload is None:

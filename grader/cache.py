@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, inputs
+from . import __version__, expected, inputs
 
 ENV = "JUDGE_CACHE_DIR"
 
@@ -32,7 +32,7 @@ def folder():
 def key(ex, case_list):
     digest = hashlib.sha256()
     for path in [ex.reference, ex.folder / "exercise.yaml", Path(inputs.__file__),
-                 *[ex.helpers_dir / f"{name}.py" for name in ex.helpers]]:
+                 *map(Path, expected.helper_paths(ex).values())]:
         digest.update(str(path.name).encode())
         digest.update(Path(path).read_bytes())
     for case in case_list:

@@ -82,12 +82,7 @@ class CaseFileError(JudgeError):
         super().__init__(f"{problems[0]}{more}")
 
 
-def display(path):
-    path = Path(path)
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+display = exercises.display
 
 
 def case_files(folder):

@@ -152,17 +152,18 @@ def load(exercise_id):
         return cached[1]
     data, problem = schema.load_yaml(path)
     if problem:
-        raise JudgeError(f"{_rel(path)}: {problem}")
+        raise JudgeError(f"{display(path)}: {problem}")
     problems = []
     exercise = _build(exercise_id, path.parent, data, problems)
     if problems:
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-        raise JudgeError(f"{_rel(path)}: {problems[0]}{more}")
+        raise JudgeError(f"{display(path)}: {problems[0]}{more}")
     _CACHE[exercise_id] = (stamp, exercise)
     return exercise
 
 
-def _rel(path):
+def display(path):
+    """A path as a person wants it: relative to the current folder when inside it."""
     try:
         return str(Path(path).resolve().relative_to(Path.cwd()))
     except ValueError:

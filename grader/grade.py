@@ -69,6 +69,14 @@ def load_exercise(exercise_id, options):
     return ex, case_files.load(ex, options.cases)
 
 
+def ready(exercise_id, options, worker):
+    """Load the exercise and its cases, let ``worker`` (started before any
+    reference is loaded) build its sandbox meanwhile, and prepare every case."""
+    ex, case_list = load_exercise(exercise_id, options)
+    worker.warm(shared_request(ex, "", options))
+    return ex, prepare(ex, case_list, options.use_cache)
+
+
 def grade(path, exercise_id, options=None, worker=None):
     """Grade one file; return a Report."""
     options = options or Options()
@@ -76,10 +84,8 @@ def grade(path, exercise_id, options=None, worker=None):
     if own_worker:
         worker = Worker().start()       # forked before the judge loads any reference
     try:
-        ex, case_list = load_exercise(exercise_id, options)
-        worker.warm(shared_request(ex, "", options))
-        submission = read.read(path)
-        return grade_text(ex, submission, prepare(ex, case_list, options.use_cache), options, worker)
+        ex, prepared = ready(exercise_id, options, worker)
+        return grade_text(ex, read.read(path), prepared, options, worker)
     finally:
         if own_worker:
             worker.close()
@@ -212,7 +218,7 @@ def shared_request(ex, source, options):
     request.update(
         source=source,
         **{"class": ex.class_name},
-        helpers={name: str(ex.helpers_dir / f"{name}.py") for name in ex.helpers},
+        helpers=expected.helper_paths(ex),
         sandbox=options.sandbox or sandbox.default_mode(),
         hide=sandbox.hidden_paths([options.cases] if options.cases else []),
     )
@@ -331,8 +337,9 @@ def _compare_all(ex, case, values, frames, expected_arrays, done):
                                    source)
         if mismatch:
             mismatches.append(mismatch)
-            hint = hint or (f"{name}: " + compare.pattern(got, expected_arrays[name])
-                            if compare.pattern(got, expected_arrays[name]) else "")
+            if not hint:
+                seen = compare.pattern(got, expected_arrays[name])
+                hint = f"{name}: {seen}" if seen else ""
         else:
             correct.append(name)
     if frame_index != len(frames):
