@@ -75,7 +75,8 @@ def bench_single(repeats):
 
 def student_compute(files):
     """Seconds the submissions' own forward+backward take, run in this process."""
-    from grader import cases, drive, exercise, inputs, splice
+    from grader import cases, exercise, inputs, splice
+    from grader.box import drive
     ex = exercise.load(EXERCISE)
     case_list = cases.load(ex)
     drawn = [inputs.draw(ex, case) for case in case_list]

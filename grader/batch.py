@@ -15,7 +15,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import channel, read, run
+from . import read, run
+from .box import wire as channel
 from . import report as text_report
 from .errors import InternalError, JudgeError
 from .grade import grade_text, load_exercise, ready

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import cases as case_files
-from . import drive, exercise, expected, hints, inputs, mutate, read, splice
+from . import exercise, expected, hints, inputs, mutate, read, splice
+from .box import drive
 from .errors import InternalError, JudgeError
 from .grade import Options, Prepared, grade_text, run_source
 from .run import Worker

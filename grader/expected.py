@@ -11,7 +11,8 @@ import types
 
 import numpy as np
 
-from . import drive, run
+from . import run
+from .box import drive
 from .errors import InternalError
 
 _CLASSES = {}

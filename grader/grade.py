@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 
 from . import cases as case_files
-from . import cache, channel, compare, expected, exercise, hints, inputs, read, run, sandbox, splice
+from . import cache, compare, expected, exercise, hints, inputs, read, run, sandbox, splice
+from .box import limits as box_limits, wire as channel
 from .errors import InternalError, JudgeError
 from .run import Worker, WorkerLost
 from .verdict import CaseResult, Report, Verdict
@@ -213,14 +214,13 @@ def _compile_error(ex, label, prepared, message, notes=()):
 
 def shared_request(ex, source, options):
     """What every case of one submission shares: the code, how to drive it, the sandbox."""
-    from .drive import plan
+    from .box.drive import plan
     request = plan(ex)
     request.update(
         source=source,
         **{"class": ex.class_name},
         helpers=expected.helper_paths(ex),
         sandbox=options.sandbox or sandbox.default_mode(),
-        hide=sandbox.hidden_paths([options.cases] if options.cases else []),
     )
     return request
 
@@ -259,24 +259,20 @@ def _judge(ex, case, request, envelope, result, output, expected_arrays, spliced
     state = envelope.get("state")
     limit = request["time_limit"]
     memory = request["memory_limit"]
-    _isolation(envelope)
-    if state == "refused":
-        raise JudgeError(f"--sandbox strict: this machine cannot isolate submissions "
-                         f"({envelope.get('reason')}); use --sandbox auto to grade with less")
-    if state == "sandbox_error":
-        return done(Verdict.IE, f"the judge could not isolate the run: {envelope.get('reason')}")
-    if state == "lost":
-        return done(Verdict.RE, "the run was lost: your program stopped the judge's helper process")
+    sandbox.warn_missing(envelope.get("sandbox"))
+    if state == "box_fault":
+        return done(Verdict.IE, f"the judge failed on this case ({envelope.get('reason')}); "
+                                f"this attempt does not count")
     if state == "timeout":
         return done(Verdict.TLE, f"took longer than the {limit:g} s time limit")
-    if state == "ole":
+    if state == "output_limit":
         return done(Verdict.OLE, f"printed more than {OUTPUT_LIMIT // 1024} KB; "
                                  f"remove debugging prints")
-    if state == "result_overflow":
+    if state == "result_limit":
         return done(Verdict.WA, "returned far more data than the expected arrays hold")
     # A failed allocation inside C code (numpy, BLAS) near the limit crashes
     # instead of raising MemoryError: judge it by how much the run held.
-    near_memory = (envelope.get("maxrss_kb") or 0) >= MLE_MARGIN * memory * 1024
+    near_memory = (envelope.get("peak_rss_kb") or 0) >= MLE_MARGIN * memory * 1024
     if state == "signaled":
         sig = envelope.get("signal")
         if sig in (signal.SIGXCPU,) or (sig == signal.SIGKILL and time_ms >= limit * 1000):
@@ -397,8 +393,8 @@ def _sandbox_hint(message):
                                              "or signal other processes",
         "[Errno 30] Read-only file system": "write files only in the current folder",
         "[Errno 28] No space left on device": f"the current folder holds at most "
-                                              f"{sandbox.WORKDIR_LIMIT >> 20} MB",
-        "[Errno 27] File too large": f"a file may hold at most {sandbox.FILE_SIZE_LIMIT >> 20} MB",
+                                              f"{box_limits.WORKDIR_LIMIT >> 20} MB",
+        "[Errno 27] File too large": f"a file may hold at most {box_limits.FILE_SIZE_LIMIT >> 20} MB",
     }
     for text, hint in limits.items():
         if message.startswith(text):
@@ -449,16 +445,3 @@ def signal_name(sig):
         return names.get(sig) or (signal.strsignal(sig) or f"signal {sig}").lower()
     except (ValueError, TypeError):
         return f"signal {sig}"
-
-
-def _isolation(envelope):
-    """Say once, on stderr, which isolation layers auto mode had to do without."""
-    info = envelope.get("sandbox")
-    if not isinstance(info, dict) or info.get("mode") != "auto" or not info.get("missing"):
-        return
-    try:
-        missing = sandbox.describe_missing(dict(info["missing"]))
-    except (TypeError, ValueError, AttributeError):
-        return
-    sandbox.warn_once(f"judge: warning: --sandbox auto runs submissions with less isolation "
-                      f"here: {missing}; use --sandbox strict to refuse")

@@ -1,38 +1,45 @@
-"""The judge's side of running student code: a warm worker and its channel.
+"""The judge's side of running student code: a worker process and its pipes.
 
-A worker is forked from the judge while the judge still holds no reference
-and no expected arrays. Once those are loaded, a replacement worker is
-started from a fresh interpreter instead, so it never inherits them, and the
-judge makes itself non-dumpable. A request carries all the cases of one
-submission; the worker answers case by case as each ends, and the judge
-waits for each answer with its own deadline: a worker that stops answering
-is killed and replaced, and the cases it did not answer are reported.
+A worker is always a fresh interpreter (``grader.box.worker``) started with
+a minimal environment, so nothing of the judge's memory, environment or
+arguments is in it. It boots with the sandbox mode and the exercise's helper
+files, builds its box and then answers requests: one request holds the cases
+of one group of one submission; the answer comes case by case, and the
+judge waits for each with its own deadline. A worker that dies, hangs or
+reports a fault of its box is replaced, and the cases it did not grade are
+run once more on the new one; a second fault is the judge's (IE), never the
+student's.
 """
 
 import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import sys
+import tempfile
 import time
 
-from . import channel, sandbox
-from .errors import InternalError
+from . import sandbox
+from .box import kernel, wire
+from .errors import InternalError, JudgeError
 
-BACKSTOP_SECONDS = 15.0          # beyond the case's own limit: building a box, a hung worker
+BACKSTOP_SECONDS = 15.0          # beyond the case's own limit: a hung worker
+BOOT_SECONDS = 30.0              # longest a worker may take to start and build its box
 RESPONSE_CAP = 1 << 31
 CASE_KEYS = ("params", "time_limit", "memory_limit", "output_limit", "result_limit")
+WORKER_ENV = ("LANG", "LC_ALL", "LD_LIBRARY_PATH")
+BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); del sys.argv[1:]; "
+        "from grader.box import worker; worker.main({request}, {response})")
 
 _secrets_loaded = False
 
 
 def secrets_loaded():
-    """Called when the judge loads a reference: from now on, never fork a worker,
-    and no other process of the same user may read the judge's memory."""
+    """Called when the judge loads a reference or expected results: from now
+    on, no other process of the same user may read the judge's memory."""
     global _secrets_loaded
     if not _secrets_loaded:
-        sandbox.protect_self()
+        kernel.set_dumpable(False)
     _secrets_loaded = True
 
 
@@ -45,58 +52,169 @@ class WorkerLost(Exception):
     """The worker died or stopped answering while running a case."""
 
 
+def worker_environment():
+    env = {name: os.environ[name] for name in WORKER_ENV if name in os.environ}
+    env["PATH"] = "/usr/bin:/bin"
+    env.setdefault("LANG", "C.UTF-8")
+    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    return env
+
+
+def boot_settings(request):
+    """What a worker boots with: the mode and the helper files (with their
+    stamps, so that an edited helper gets a new worker)."""
+    helpers = dict(request.get("helpers") or {})
+    stamps = {}
+    for name, path in helpers.items():
+        try:
+            stamps[name] = os.stat(path).st_mtime_ns
+        except OSError:
+            stamps[name] = None
+    return {"mode": request.get("sandbox") or sandbox.default_mode(), "helpers": helpers,
+            "stamps": stamps}
+
+
 class Worker:
     def __init__(self):
-        self.pid = None
         self.process = None
         self.request_w = None
         self.reader = None
-        self.scratch = None
+        self.settings = None                      # what it booted with
+        self.hello = None                         # its answer to the boot message
+        self.scratch = None                       # mode off: the folder of its runs
+        self.box_pid = None
+
+    @property
+    def pid(self):
+        return self.process.pid if self.process is not None else None
 
     def start(self):
-        request_r, request_w = channel.wide_pipe()
-        response_r, response_w = channel.wide_pipe()
-        self.scratch = tempfile.mkdtemp(prefix="judge-worker-")
-        os.chmod(self.scratch, 0o711)            # runs, under another uid, pass through it
-        if _secrets_loaded:
-            self.process = _spawn(request_r, response_w, self.scratch)
-            self.pid = self.process.pid
-        else:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            pid = os.fork()
-            if pid == 0:
-                os.close(request_w)
-                os.close(response_r)
-                from . import worker
-                worker.serve(request_r, response_w, self.scratch)
-            self.pid = pid
+        """Start the interpreter now; it boots with the first request's settings."""
+        if self.process is None:
+            self._spawn()
+        return self
+
+    def _spawn(self):
+        request_r, request_w = wire.wide_pipe()
+        response_r, response_w = wire.wide_pipe()
+        package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        boot = BOOT.format(request=request_r, response=response_w)
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", "-c", boot, package_root], pass_fds=(request_r, response_w),
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                env=worker_environment(), cwd="/", start_new_session=False)
+        except OSError as err:
+            for fd in (request_r, request_w, response_r, response_w):
+                os.close(fd)
+            raise InternalError(f"cannot start a worker: {err}") from None
         os.close(request_r)
         os.close(response_w)
         self.request_w = request_w
-        self.reader = channel.FrameReader(response_r)
-        return self
+        self.reader = wire.FrameReader(response_r)
+        self.settings = self.hello = None
 
-    def run_cases(self, request, cases, restarts=2):
-        """Run one submission's cases; yield (envelope, result bytes, output bytes) per case.
+    def _boot(self, settings):
+        """Send the boot message (once per process); the answer is read when needed."""
+        if self.process is not None and self.settings is not None and self.settings != settings:
+            self.kill()                            # another mode or other helpers: a new worker
+        if self.process is None:
+            self._spawn()
+        if self.settings is None:
+            message = {"mode": settings["mode"], "helpers": settings["helpers"]}
+            if settings["mode"] == "off":
+                self.scratch = tempfile.mkdtemp(prefix="judge-worker-")
+                os.chmod(self.scratch, 0o700)
+                message["scratch"] = self.scratch
+            if os.environ.get("JUDGE_DEBUG_LOG"):
+                message["debug_log"] = os.environ["JUDGE_DEBUG_LOG"]
+            self.settings = settings
+            try:
+                wire.write_all(self.request_w, wire.json_frame(message))
+            except OSError:
+                self.kill()
+                raise WorkerLost("the worker ended before it booted") from None
+
+    def _ready(self):
+        """Wait for the worker's box; raises JudgeError when the mode cannot be had."""
+        if self.hello is None:
+            try:
+                payload = self.reader.read(time.monotonic() + BOOT_SECONDS, wire.MAX_JSON)
+            except (OSError, TimeoutError, wire.ChannelError) as err:
+                self.kill()
+                raise WorkerLost(f"the worker did not start ({type(err).__name__})") from None
+            if payload is None:
+                self.kill()
+                raise WorkerLost("the worker ended while building its box")
+            self.hello = wire.decode_json(payload)
+            self.box_pid = self.hello.get("box_pid")
+        if "refused" in self.hello:
+            mode = self.settings["mode"]
+            reason = self.hello["refused"]
+            self.kill()
+            raise JudgeError(f"--sandbox {mode}: this machine cannot isolate submissions ({reason})")
+        return self.hello
+
+    def warm(self, request):
+        """Boot now, for the sandbox mode and helpers of ``request``, while the
+        judge prepares its cases; nothing is waited for."""
+        try:
+            self._boot(boot_settings(request))
+        except WorkerLost:
+            pass
+
+    def box(self):
+        """The box's layers as the worker reported them ({mode, layers, missing})."""
+        return (self.hello or {}).get("ready")
+
+    def run_cases(self, request, cases, retries=1):
+        """Run one group of one submission's cases; yield (envelope, result bytes,
+        output bytes) per case, as each ends.
 
         ``request`` holds what every case shares (the source, the class, how to
-        drive it, the sandbox); ``cases`` is a list of (case request, input
-        arrays), a case request holding its ``params`` and limits; an array
-        may come already encoded (npy bytes). Results come as each case
-        ends, so the judge can compare one while the next runs. When the
-        worker is lost, the case it was running says so and the cases after
-        it go to a new worker (at most ``restarts`` times).
+        drive it, the sandbox, the helpers); ``cases`` is a list of (case request,
+        input arrays), a case request holding its ``params`` and limits; an array
+        may come already encoded (npy bytes). A case the worker could not
+        grade (it was lost, or its box failed) is graded again, with the cases
+        after it, on a new worker, ``retries`` times; after that its envelope
+        says ``box_fault``.
         """
-        if self.pid is None:
-            self.start()
-        specs = [dict(spec, inputs=list(arrays)) for spec, arrays in cases]
-        payload = channel.json_frame(dict(request, cases=specs)) + b"".join(
-            channel.frame(a if isinstance(a, bytes) else channel.encode_array(a))
-            for _, arrays in cases for a in arrays.values())
-        done, lost = 0, None
+        settings = boot_settings(request)
+        answers, lost = [], None
         try:
-            channel.write_all(self.request_w, payload)
+            self._boot(settings)
+            self._ready()
+            asked = self._ask(request, cases)
+            try:
+                for answer in asked:
+                    if answer[0].get("state") == "box_fault":
+                        lost = answer[0].get("reason") or "the box failed"
+                        break
+                    answers.append(answer)
+                    yield answer
+            finally:
+                asked.close()
+        except WorkerLost as err:
+            lost = str(err) or "the worker was lost"
+        if lost is None:
+            return
+        self.kill()
+        rest = cases[len(answers):]
+        if retries > 0:
+            yield from self.run_cases(request, rest, retries - 1)
+            return
+        for _ in rest:
+            yield {"state": "box_fault", "reason": lost, "wall_ms": 0.0}, b"", b""
+
+    def _ask(self, request, cases):
+        specs = [dict(spec, inputs=list(arrays)) for spec, arrays in cases]
+        shared = {key: value for key, value in request.items() if key != "sandbox"}
+        payload = wire.json_frame(dict(shared, cases=specs)) + b"".join(
+            wire.frame(a if isinstance(a, bytes) else wire.encode_array(a))
+            for _, arrays in cases for a in arrays.values())
+        done = 0
+        try:
+            wire.write_all(self.request_w, payload)
             for spec in specs:
                 deadline = time.monotonic() + float(spec["time_limit"]) + BACKSTOP_SECONDS
                 parts = []
@@ -105,36 +223,14 @@ class Worker:
                     if part is None:
                         raise EOFError("the worker ended")
                     parts.append(part)
-                envelope = channel.decode_json(parts[0])
+                envelope = wire.decode_json(parts[0])
                 done += 1
                 yield envelope, parts[1], parts[2]
-        except (OSError, EOFError, TimeoutError, channel.ChannelError) as err:
-            self.kill()                 # a new worker takes the cases after this one
-            lost = str(err) or type(err).__name__
+        except (OSError, EOFError, TimeoutError, wire.ChannelError) as err:
+            raise WorkerLost(str(err) or type(err).__name__) from None
         finally:
-            if lost is None and done < len(specs):
-                self.kill()             # left unread: the stream would be out of step
-        if lost is None:
-            return
-        done += 1
-        yield {"state": "lost", "reason": lost}, b"", b""
-        rest = cases[done:]
-        if rest and restarts > 0:
-            yield from self.run_cases(request, rest, restarts - 1)
-        else:
-            for _ in rest:
-                yield {"state": "lost", "reason": lost}, b"", b""
-
-    def warm(self, request):
-        """Let the worker build its sandbox now, for the sandbox settings and
-        helpers of ``request``, while the judge prepares; nothing is answered."""
-        if self.pid is None:
-            self.start()
-        settings = {key: request[key] for key in ("sandbox", "hide", "helpers") if key in request}
-        try:
-            channel.write_all(self.request_w, channel.json_frame(dict(settings, op="warm")))
-        except OSError:
-            self.kill()
+            if done < len(specs):
+                self.kill()                        # left unread: the stream would be out of step
 
     def run(self, request, arrays):
         """Run a request for one case (its params and limits at the top); return
@@ -142,41 +238,38 @@ class Worker:
         spec = {key: request[key] for key in CASE_KEYS if key in request}
         shared = {key: value for key, value in request.items() if key not in CASE_KEYS}
         (envelope, result, output), = self.run_cases(shared, [(spec, arrays)])
-        if envelope.get("state") == "lost":
+        if envelope.get("state") == "box_fault":
             raise WorkerLost(envelope.get("reason", ""))
         return envelope, result, output
 
     def kill(self):
-        if self.pid is None:
+        if self.process is None:
             return
         try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
+            self.process.send_signal(signal.SIGKILL)
+        except (ProcessLookupError, OSError):
             pass
         self._reap()
 
     def close(self):
-        if self.pid is None:
+        if self.process is None:
             return
         try:
             os.close(self.request_w)
         except OSError:
             pass
         self.request_w = None
-        deadline = time.monotonic() + 2.0
-        while time.monotonic() < deadline:
-            if self._reap(block=False):
-                return
-            time.sleep(0.005)
+        try:
+            self.process.wait(timeout=2.0)
+        except subprocess.TimeoutExpired:
+            pass
         self.kill()
 
-    def _reap(self, block=True):
+    def _reap(self):
         try:
-            pid, _ = os.waitpid(self.pid, 0 if block else os.WNOHANG)
-        except ChildProcessError:
-            pid = self.pid
-        if pid == 0:
-            return False
+            self.process.wait()
+        except (OSError, subprocess.SubprocessError):
+            pass
         self.reader.close()
         os.close(self.reader.fd)
         if self.request_w is not None:
@@ -186,25 +279,11 @@ class Worker:
                 pass
         if self.scratch:
             shutil.rmtree(self.scratch, ignore_errors=True)
-            self.scratch = None
-        self.pid = self.process = self.request_w = self.reader = None
-        return True
+        self.process = self.request_w = self.reader = self.settings = self.hello = None
+        self.scratch = self.box_pid = None
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
-
-
-def _spawn(request_r, response_w, scratch):
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    boot = ("import sys; sys.path.insert(0, sys.argv[1]); "
-            "from grader import worker; worker.serve(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])")
-    try:
-        return subprocess.Popen(
-            [sys.executable, "-I", "-c", boot, root, str(request_r), str(response_w), scratch],
-            pass_fds=(request_r, response_w), stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
-    except OSError as err:
-        raise InternalError(f"cannot start a worker: {err}") from None

@@ -51,3 +51,76 @@ def write(tmp_path, name, text):
 
 def case_file(tmp_path, text, name="cases.yaml"):
     return write(tmp_path, name, text)
+
+
+# ------------------------------------------------------------ processes of a worker's box
+
+def _status(pid):
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            return handle.read()
+    except OSError:
+        return ""
+
+
+def _field(status, name):
+    for line in status.split("\n"):
+        if line.startswith(name + ":"):
+            return line.split(":", 1)[1].split()
+    return []
+
+
+def descendants(pid):
+    """[(pid, depth)] of every process below ``pid``."""
+    import os
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [(pid, 0)]
+    while todo:
+        current, depth = todo.pop()
+        for child in children.get(current, []):
+            found.append((child, depth + 1))
+            todo.append((child, depth + 1))
+    return found
+
+
+def box_strays(worker):
+    """Processes a worker's runs left anywhere on the machine: every process in
+    its box's PID namespace but the box's PID 1, and every process of the user
+    its runs take (as root). Processes of other judges on the machine are not
+    counted: they live in namespaces and under users of their own."""
+    import os
+    from grader.box.worker import UID_BASE
+    if worker.box_pid is None:
+        return []
+    try:
+        namespace = os.readlink(f"/proc/{worker.box_pid}/ns/pid")
+    except OSError:
+        return [f"the box's PID 1 ({worker.box_pid}) is gone"]
+    run_uid = UID_BASE + worker.pid if os.geteuid() == 0 else None
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == worker.box_pid:
+            continue
+        try:
+            same = os.readlink(f"/proc/{entry}/ns/pid") == namespace
+        except OSError:
+            same = False
+        status = _status(entry)
+        uid = _field(status, "Uid")
+        if not same and not (run_uid is not None and uid and int(uid[0]) == run_uid):
+            continue
+        state = (_field(status, "State") or ["?"])[0]
+        if state in ("Z", "X"):
+            continue
+        name = (_field(status, "Name") or ["?"])[0]
+        found.append(f"{entry} {name} uid={uid[0] if uid else '?'} state={state}")
+    return found

@@ -115,20 +115,42 @@ def test_a_forging_submission_does_not_stall_a_parallel_batch(tmp_path, cases):
     assert sorted(r.split(",")[1] for r in rows) == ["AC", "AC", "AC", "AC", "WA"]
 
 
-def test_a_killed_worker_leaves_no_folder_behind(tmp_path, cases):
+def _gone(pid, seconds=5.0):
+    import os
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                if handle.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except OSError:
+            return True
+        time.sleep(0.01)
+    return False
+
+
+@pytest.mark.parametrize("mode", ["auto", "off"])
+def test_a_killed_worker_leaves_nothing_behind(tmp_path, cases, mode):
+    """The box dies with its worker; in auto mode it never had a folder on the
+    host, in mode off its runs' folder is removed."""
     import os
     import signal
     from grader.grade import Options, grade
     from grader.run import Worker
     worker = Worker().start()
-    scratch = worker.scratch
     try:
         report = grade(str(SUBMISSIONS / "conv_backward" / "correct_seed.py"), "conv_backward",
-                       Options(cases=cases), worker=worker)
+                       Options(cases=cases, sandbox=mode), worker=worker)
         assert report.verdict is Verdict.AC
-        assert os.path.isdir(scratch) and os.listdir(scratch)     # its box lives there
+        box, scratch = worker.box_pid, worker.scratch
+        assert isinstance(box, int) and box > 1
+        if mode == "auto":
+            assert scratch is None
+        else:
+            assert os.path.isdir(scratch)
         os.kill(worker.pid, signal.SIGKILL)
         worker.kill()
-        assert not os.path.exists(scratch)
+        assert _gone(box), "the box outlived its worker"
+        assert scratch is None or not os.path.exists(scratch)
     finally:
         worker.close()

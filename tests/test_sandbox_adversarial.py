@@ -9,7 +9,6 @@ temporary folder, and the model answer still graded AC by the same worker.
 """
 
 import os
-import re
 import shutil
 import time
 from pathlib import Path
@@ -17,9 +16,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from grader import sandbox
 from grader.verdict import Verdict
-from helpers import SEED_CONV, SEED_POOL, fill
+from helpers import SEED_CONV, SEED_POOL, box_strays, descendants, fill
 
 CORPUS = ROOT / "tests" / "adversarial"
 FILES = sorted(CORPUS.glob("*.py"))
@@ -90,51 +88,12 @@ def large_new_files(since, folders=("/tmp", "/var/tmp", "/dev/shm"), size=1 << 2
     return found
 
 
-def stray_processes():
-    """Processes of runs anywhere on the machine: a run's user, or the attack marker."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status") as handle:
-                status = handle.read()
-        except OSError:
-            continue
-        name = status.split("\n", 1)[0].split(":", 1)[1].strip()
-        uid = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
-        state = re.search(r"^State:\s+(\w)", status, re.M).group(1)
-        if name == MARKER or sandbox.UID_BASE <= uid < sandbox.UID_BASE + (1 << 24):
-            found.append(f"{entry} {name} uid={uid} state={state}")
-    return found
-
-
-def descendants(pid):
-    children = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [(pid, 0)]
-    while todo:
-        current, depth = todo.pop()
-        for child in children.get(current, []):
-            found.append((child, depth + 1))
-            todo.append((child, depth + 1))
-    return found
-
-
 def assert_healthy(worker, grade_file, project, before, started, label):
-    # Only the worker's box is left under the worker: its setup process and PID 1.
+    # Only the worker's box is left under the worker: its PID 1.
     deadline = time.monotonic() + 2.0
     while True:
-        extra = [(pid, depth) for pid, depth in descendants(worker.pid) if depth > 2]
-        strays = stray_processes()
+        extra = [(pid, depth) for pid, depth in descendants(worker.pid) if depth > 1]
+        strays = box_strays(worker)
         if not extra and not strays or time.monotonic() > deadline:
             break
         time.sleep(0.02)

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from grader import channel, compare, exercise, expr, inputs, splice
+from grader import compare, exercise, expr, inputs, splice
+from grader.box import wire as channel
 from grader.cases import Case, Draw
 from helpers import BEGIN, END
 
