@@ -74,10 +74,13 @@ def main():
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file.")
 @click.option("--cache/--no-cache", default=True, show_default=True,
               help="Reuse expected results stored on disk (see JUDGE_CACHE_DIR).")
+@click.option("--view", type=click.Choice(["student", "instructor"]), default="student",
+              show_default=True,
+              help="student names hidden cases only by number; instructor shows their real names.")
 @sandbox_option
 @guarded
 def grade(submission, exercise_id, fmt, time_limit, memory_limit, cases_path, output, cache,
-          sandbox_mode):
+          view, sandbox_mode):
     """Grade SUBMISSION, a filled-in skeleton file."""
     from . import sandbox
     from .grade import Options, grade as run_grade
@@ -85,9 +88,9 @@ def grade(submission, exercise_id, fmt, time_limit, memory_limit, cases_path, ou
     result = run_grade(submission, exercise_id,
                        Options(cases_path, time_limit, memory_limit, use_cache=cache, sandbox=mode))
     if fmt == "text":
-        text = report.to_text(result, colour=output is None and report.use_colour())
+        text = report.to_text(result, colour=output is None and report.use_colour(), view=view)
     else:
-        text = _render(fmt, [(_student_id(submission), result)], single=True)
+        text = _render(fmt, [(_student_id(submission), result)], single=True, view=view)
     _emit(text, output)
     if str(result.verdict) == "IE":
         sys.exit(EXIT_INTERNAL)
@@ -99,10 +102,10 @@ def _student_id(path):
     return Path(path).stem
 
 
-def _render(fmt, results, single=False):
+def _render(fmt, results, single=False, view="instructor"):
     from . import export
     if fmt == "json":
-        return report.to_json(results[0][1]) if single else export.to_batch_json(results)
+        return report.to_json(results[0][1], view) if single else export.to_batch_json(results)
     if fmt == "gradescope":
         return export.to_gradescope(results[0][1]) if single else export.to_batch_gradescope(results)
     if fmt == "junit":

@@ -80,7 +80,7 @@ def summary_text(info):
 def to_batch_json(results):
     return json.dumps({
         "summary": summary(results),
-        "submissions": [dict(text_report.as_dict(report), student=student)
+        "submissions": [dict(text_report.as_dict(report, "instructor"), student=student)
                         for student, report in results],
     }, indent=2, ensure_ascii=False)
 
@@ -147,7 +147,7 @@ def gradescope(report):
             if case.output:
                 lines.append("your program printed:\n" + case.output)
         tests.append({
-            "name": case.name,
+            "name": case.shown_name("student"),      # students read it: hidden cases by number
             "number": str(number),
             "score": float(case.score),
             "max_score": float(case.max_score),

@@ -66,7 +66,7 @@ def known(ex):
     return found
 
 
-def recognise(ex, item, result, worker, options=None, source=None):
+def recognise(ex, item, got, worker, options=None, source=None):
     """What a wrong answer on a public case most likely comes from, or ''.
 
     First the known mistakes: the description of one whose output equals
@@ -76,14 +76,11 @@ def recognise(ex, item, result, worker, options=None, source=None):
     case with that input redrawn without ties: right there means the ties
     are what it gets wrong, and the advice is given.
 
-    ``item`` is the grade.Prepared case, ``result`` the bytes the run handed
-    back. Never raises: a hint is a courtesy, not a verdict.
+    ``item`` is the grade.Prepared case, ``got`` the outputs the run handed
+    back ({output: array or None}, as decoded for the verdict). Never raises:
+    a hint is a courtesy, not a verdict.
     """
-    from . import grade
     try:
-        got = grade.received(ex, result, item.expected)
-        if got is None:
-            return ""
         case = item.case
         mistakes = [m for m in known(ex) if m.description]
         for name in ex.outputs:

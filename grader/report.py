@@ -23,8 +23,13 @@ def _paint(text, verdict, colour):
     return f"\033[{COLOURS[verdict]}m{text}\033[0m" if colour else text
 
 
-def as_dict(report):
-    return {
+VIEWS = ("student", "instructor")
+
+
+def as_dict(report, view="student"):
+    """The report as data. A student's view names hidden cases only by number;
+    an instructor's keeps every real name (and the numbered label)."""
+    data = {
         "exercise": report.exercise,
         "submission": report.submission,
         "verdict": str(report.verdict),
@@ -36,7 +41,8 @@ def as_dict(report):
         "notes": list(report.notes),
         "cases": [
             {
-                "name": c.name,
+                "name": c.shown_name(view),
+                **({"label": c.label or None} if view == "instructor" else {}),
                 "verdict": str(c.verdict),
                 "score": c.score,
                 "max_score": c.max_score,
@@ -50,34 +56,42 @@ def as_dict(report):
             for c in report.cases
         ],
     }
+    return data
 
 
 def from_dict(data):
     """The Report that as_dict() described (for reports passed between judge processes)."""
     cases = [CaseResult(c["name"], Verdict(c["verdict"]), c["score"], c["max_score"], c["time_ms"],
                         c["visibility"], c["message"], list(c["details"]), c["output"] or "",
-                        c["hint"] or "")
+                        c["hint"] or "", c.get("label") or "")
              for c in data["cases"]]
     return Report(data["exercise"], data["submission"], cases, verdict=Verdict(data["verdict"]),
                   notes=list(data["notes"]), compile_error=data["compile_error"] or "")
 
 
-def to_json(report):
-    return json.dumps(as_dict(report), indent=2, ensure_ascii=False)
+def to_json(report, view="student"):
+    return json.dumps(as_dict(report, view), indent=2, ensure_ascii=False)
 
 
-def to_text(report, colour=False):
+def _time(case):
+    """A public case's time as measured; a hidden case's only as the coarse bound it is."""
+    if case.visibility == "hidden":
+        return f"{'<=' + format(case.time_ms, 'g'):>7} ms"
+    return f"{case.time_ms:>7.1f} ms"
+
+
+def to_text(report, colour=False, view="student"):
     lines = [f"{report.exercise}: {report.submission}"]
     if report.compile_error:
         lines.append(_paint("CE", Verdict.CE, colour) + f"  {report.compile_error}")
     else:
-        width = max((len(c.name) for c in report.cases), default=4)
+        width = max((len(c.shown_name(view)) for c in report.cases), default=4)
         for c in report.cases:
             tag = _paint(f"{str(c.verdict):<3}", c.verdict, colour)
             hidden = " (hidden)" if c.visibility == "hidden" else ""
             message = "" if c.verdict is Verdict.AC else f"  {c.message}"
-            lines.append(f"  {tag} {c.name:<{width}} {c.score:>3}/{c.max_score:<3} "
-                         f"{c.time_ms:>7.1f} ms{hidden}{message}")
+            lines.append(f"  {tag} {c.shown_name(view):<{width}} {c.score:>3}/{c.max_score:<3} "
+                         f"{_time(c)}{hidden}{message}")
     for note in report.notes:
         lines.append(f"note: {note}")
     failing = [c for c in report.cases if c.verdict not in (Verdict.AC, Verdict.CE)

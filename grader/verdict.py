@@ -42,6 +42,12 @@ class CaseResult:
     details: list = field(default_factory=list)  # more lines, public cases only
     output: str = ""                             # what the student printed (public cases only)
     hint: str = ""                               # the likely mistake (public cases only)
+    label: str = ""                              # the name a student sees ("hidden 2")
+
+    def shown_name(self, view="student"):
+        """The case's name for ``view``: instructors see every real name,
+        students see hidden cases only by number."""
+        return self.name if view == "instructor" or not self.label else self.label
 
 
 @dataclass
