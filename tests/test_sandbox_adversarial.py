@@ -5,10 +5,13 @@ Each file in tests/adversarial/ starts with ``# attack: ...``,
 each must get exactly that verdict, and afterwards the judge must be intact:
 no process of the run left anywhere, no file of the project changed (a private
 copy of the project that the attacks aim at), no large file left in a
-temporary folder, and the model answer still graded AC by the same worker.
+temporary folder, and the model answer still graded AC by the same worker and
+the same box (a box an attack broke would be replaced by a new one, unseen).
+The judge's environment holds a secret (JUDGE_SECRET) that no run may find.
 """
 
 import os
+import secrets
 import shutil
 import time
 from pathlib import Path
@@ -23,7 +26,12 @@ CORPUS = ROOT / "tests" / "adversarial"
 FILES = sorted(CORPUS.glob("*.py"))
 CASES = {"conv_backward": CORPUS / "conv_cases.yaml", "maxpool_backward": CORPUS / "maxpool_cases.yaml"}
 WATCHED = ("reference", "cases", "grader", "exercises", "tests/adversarial")
+SEEDS = {"conv_backward": SEED_CONV, "maxpool_backward": SEED_POOL}
 MARKER = "judge-attack"             # the process name attacks give the processes they start
+# A secret in the judge's environment, set when the tests are collected, before any worker
+# starts: env_and_argv hunts it everywhere a run can look and must never find it.
+JUDGE_SECRET = secrets.token_hex(16)
+os.environ["JUDGE_SECRET"] = JUDGE_SECRET
 
 
 def expectation(path):
@@ -88,7 +96,7 @@ def large_new_files(since, folders=("/tmp", "/var/tmp", "/dev/shm"), size=1 << 2
     return found
 
 
-def assert_healthy(worker, grade_file, project, before, started, label):
+def assert_healthy(worker, grade_file, project, before, started, label, box=None):
     # Only the worker's box is left under the worker: its PID 1.
     deadline = time.monotonic() + 2.0
     while True:
@@ -103,9 +111,11 @@ def assert_healthy(worker, grade_file, project, before, started, label):
     changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
     assert not changed, f"{label}: project files changed: {changed}"
     assert not large_new_files(started), f"{label}: large files left behind"
-    for exercise, seed in (("conv_backward", SEED_CONV), ("maxpool_backward", SEED_POOL)):
+    for exercise, seed in SEEDS.items():
         report = grade_file(_write_seed(exercise, seed), exercise, cases=str(CASES[exercise]))
         assert report.verdict is Verdict.AC, f"{label}: the next submission was not graded normally"
+    if box is not None:                  # by the same box: a broken one would be replaced unseen
+        assert (worker.pid, worker.box_pid) == box, f"{label}: the worker or its box was replaced"
 
 
 _SEEDS = {}
@@ -130,6 +140,9 @@ def test_the_corpus_is_large_and_covers_every_verdict():
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_attack_gets_its_verdict_and_the_judge_stays_healthy(path, worker, grade_file, project):
     attack, verdict, exercise = expectation(path)
+    seed = grade_file(_write_seed(exercise, SEEDS[exercise]), exercise, cases=str(CASES[exercise]))
+    assert seed.verdict is Verdict.AC
+    box = (worker.pid, worker.box_pid)
     before = tree_snapshot(project)
     started = time.time() - 1
     cases = project / CASES[exercise].relative_to(ROOT)
@@ -147,4 +160,4 @@ def test_attack_gets_its_verdict_and_the_judge_stays_healthy(path, worker, grade
     for case in report.cases:
         assert "\n" not in case.message and len(case.message) < 400, case.message
         assert "Traceback" not in case.message + case.output
-    assert_healthy(worker, grade_file, project, before, started, path.name)
+    assert_healthy(worker, grade_file, project, before, started, path.name, box)
