@@ -161,3 +161,15 @@ def test_attack_gets_its_verdict_and_the_judge_stays_healthy(path, worker, grade
         assert "\n" not in case.message and len(case.message) < 400, case.message
         assert "Traceback" not in case.message + case.output
     assert_healthy(worker, grade_file, project, before, started, path.name, box)
+
+
+@pytest.mark.parametrize("mode", ["auto", "off"])
+def test_memory_far_past_the_limit_is_mle_on_every_case(mode, grade_file):
+    """Not only the first case: each group of cases runs anew and each one hits the limit
+    (which --sandbox off keeps too)."""
+    report = grade_file(CORPUS / "memory_far_past_limit.py", "conv_backward",
+                        cases=str(CASES["conv_backward"]), sandbox=mode)
+    assert len(report.cases) == 2
+    assert [c.verdict for c in report.cases] == [Verdict.MLE, Verdict.MLE], \
+        [(c.verdict.value, c.message) for c in report.cases]
+    assert "256 MB" in report.cases[0].message
