@@ -79,6 +79,6 @@ class Convolution:
             except OSError:                                  # mmap says ENOMEM as OSError
                 pass
         while True:                                         # then a list that grows as fast as it can
-            hoard.append(bytearray(16 << 20))
-            hoard.append(np.ones(1 << 21))
+            hoard.append(np.empty(1 << 22))                 # 32 MB of address space at a time,
+            hoard.append([0] * (1 << 20))                   # and 8 MB it really writes
         ########## End ##########
