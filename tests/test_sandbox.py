@@ -52,10 +52,14 @@ def probe(tmp_path, grade_file, mode):
     return eval(report.cases[0].output.strip().splitlines()[-1])   # noqa: S307 - our own dict
 
 
-def test_auto_mode_isolates_the_run(tmp_path, grade_file):
+def test_auto_mode_isolates_the_run(tmp_path):
     if os.path.exists("/tmp/judge-probe-planted"):
         os.unlink("/tmp/judge-probe-planted")
-    facts = probe(tmp_path, grade_file, "auto")
+    from grader.grade import Options, grade
+    from grader.run import Worker
+    with Worker().start() as fresh:                 # a new box, whichever tests ran before
+        facts = probe(tmp_path, lambda path, exercise="conv_backward", **options: grade(
+            str(path), exercise, Options(**options), worker=fresh), "auto")
     assert facts["read_reference"] == "FileNotFoundError"       # covered by an empty folder
     assert facts["read_cases"] == "FileNotFoundError"           # --cases files too
     assert facts["write_tmp"] == "FileNotFoundError"            # there is no /tmp in the box
