@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import read, run
 from .box import wire as channel
+from .inert import inert
 from . import report as text_report
 from .errors import InternalError, JudgeError
 from .grade import grade_text, load_exercise, ready
@@ -33,7 +34,7 @@ def _student_file(folder):
     """The submission inside a student's folder: its only .py file, or a
     conventional name among several. A folder without one is graded as is
     (a compile error that says to hand in the .py file)."""
-    files = sorted(p for p in folder.iterdir() if p.suffix == ".py" and p.is_file())
+    files = sorted(p for p in folder.iterdir() if p.suffix == ".py" and (p.is_file() or p.is_symlink()))
     if len(files) == 1:
         return files[0]
     for name in ("submission.py", "solution.py", "main.py"):
@@ -55,23 +56,27 @@ def collect(paths):
             raise JudgeError(f"{raw}: no file matches this pattern")
         for match in matches:
             path = Path(match)
-            if path.is_file():
+            if path.is_file() or path.is_symlink() and not path.is_dir():
                 found = [(path.stem, path)]
             elif path.is_dir():
                 found = []
                 for child in sorted(path.iterdir()):
-                    if child.is_file() and child.suffix == ".py":
+                    # a link (even a dangling one) is listed: it is graded CE, never dropped
+                    if child.suffix == ".py" and (child.is_symlink() or child.is_file()):
                         found.append((child.stem, child))
+                    elif child.is_symlink() and child.is_dir():   # graded as the link: CE
+                        found.append((child.name, child))
                     elif child.is_dir() and not child.name.startswith("."):
                         found.append((child.name, _student_file(child)))
                 if not found:
                     raise JudgeError(f"{match}: no .py files or student folders inside")
             else:
-                raise JudgeError(f"{match}: no such file or folder")
+                raise JudgeError(f"{inert(match)}: no such file or folder")
             for student, file in found:
+                student = inert(student)           # a name that is not UTF-8 shows its bytes
                 if student in seen and seen[student] != str(file):
-                    raise JudgeError(f"{file}: student id {student!r} is also used by "
-                                     f"{seen[student]}; rename one of them")
+                    raise JudgeError(f"{inert(str(file))}: student id {student!r} is also used by "
+                                     f"{inert(seen[student])}; rename one of them")
                 if student not in seen:
                     seen[student] = str(file)
                     entries.append(Entry(student, str(file)))

@@ -384,6 +384,10 @@ def validate(path=None):
         targets.append((path, exercise_of(path)))
     count, problems = 0, []
     for target, exercise_id in targets:
+        unreadable = schema.load_yaml(target)[1] if exercise_id is None and target.is_file() else None
+        if unreadable:
+            problems.append(f"{display(target)}: {unreadable}")
+            continue
         if exercise_id is None:
             problems.append(f"{display(target)}: cannot tell which exercise these cases are for; "
                             f"put them under cases/<exercise>/ or add `exercise: <id>` at the top")

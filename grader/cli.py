@@ -16,6 +16,15 @@ from .errors import InternalError, JudgeError
 
 EXIT_AC, EXIT_NOT_AC, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+class Terminated(BaseException):
+    """SIGTERM: stop like Ctrl-C, with every worker and folder cleaned up on the way out."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
 
 
 def fail(message, code=EXIT_USAGE):
@@ -37,6 +46,8 @@ def guarded(func):
             fail(f"internal error: {err}", EXIT_INTERNAL)
         except KeyboardInterrupt:
             fail("interrupted; nothing was graded to the end", EXIT_INTERRUPTED)
+        except Terminated:
+            fail("terminated; nothing was graded to the end", EXIT_TERMINATED)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as err:  # a bug of the judge: say so in one line, keep details on request
@@ -58,6 +69,8 @@ sandbox_option = click.option(
 @click.version_option(__version__, prog_name="judge")
 def main():
     """Grade numpy deep-learning exercises (backward passes of layers)."""
+    import signal
+    signal.signal(signal.SIGTERM, _terminate)
 
 
 @main.command()
@@ -159,12 +172,34 @@ def batch(paths, exercise_id, jobs, fmt, time_limit, memory_limit, cases_path, o
 def _emit(text, output):
     if output:
         try:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(text + "\n")
+            write_atomically(output, text + "\n")
         except OSError as err:
             fail(f"{output}: cannot write the report ({err.strerror}); choose another --output path")
     else:
         click.echo(text)
+
+
+def write_atomically(path, text):
+    """Write ``text`` to ``path`` through a temporary file in the same folder:
+    readers see the old file or the whole new one, never a part; a failure
+    leaves the old one as it was."""
+    import os
+    import tempfile
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(handle, 0o666 & ~umask)
+        with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as stream:
+            stream.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
 
 
 @main.command("list")

@@ -199,6 +199,13 @@ def _build(exercise_id, folder, data, problems):
     if not isinstance(helpers, list) or not all(isinstance(h, str) and h.isidentifier() for h in helpers):
         problems.append("helpers: expected a list of module names from exercises/lib")
         helpers = []
+    lib = project_root() / "exercises" / "lib"
+    there = sorted(p.stem for p in lib.glob("*.py")) if lib.is_dir() else []
+    for name in helpers:
+        if name not in there:
+            problems.append(f"helpers: no module {name!r} in exercises/lib{schema.suggest(name, there)} "
+                            f"(there: {', '.join(there) or 'none'}); fix the name or add "
+                            f"exercises/lib/{name}.py")
 
     params = {}
     if not isinstance(data["params"], dict):

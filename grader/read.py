@@ -4,8 +4,13 @@ Problems here are the student's to fix, so they become a compile error (CE)
 with a message that says what to do, not an exception.
 """
 
+import errno
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
+
+from .inert import inert
 
 MAX_BYTES = 256 * 1024
 
@@ -19,19 +24,27 @@ class Submission:
 
 def read(path, max_bytes=MAX_BYTES):
     path = Path(path)
-    label = str(path)
+    label = inert(str(path))
+    link = f"{label}: is a symbolic link; hand in the file itself"
     try:
-        if path.exists() and not path.is_dir() and not path.is_file():
-            return Submission(label, problem=f"{label}: is not a regular file; hand in the .py file itself")
-        with open(path, "rb") as handle:
+        if path.is_symlink():              # a link to the reference would be graded as it
+            return Submission(label, problem=link)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        with open(fd, "rb") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            if stat.S_ISDIR(mode):
+                return Submission(label, problem=f"{label}: is a folder; hand in the .py file itself")
+            if not stat.S_ISREG(mode):
+                return Submission(label, problem=f"{label}: is not a regular file; hand in the .py "
+                                                 f"file itself")
             raw = handle.read(max_bytes + 1)
     except FileNotFoundError:
         return Submission(label, problem=f"{label}: no such file")
-    except IsADirectoryError:
-        return Submission(label, problem=f"{label}: is a folder; hand in the .py file itself")
     except PermissionError:
         return Submission(label, problem=f"{label}: cannot be read (permission denied)")
     except OSError as err:
+        if err.errno == errno.ELOOP:       # it became a link after the check above
+            return Submission(label, problem=link)
         return Submission(label, problem=f"{label}: cannot be read ({err.strerror})")
     if len(raw) > max_bytes:
         return Submission(label, problem=(

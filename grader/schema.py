@@ -20,6 +20,8 @@ class _UniqueKeyLoader(_BASE):
 def _construct_mapping(loader, node, deep=False):
     seen = set()
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":      # `<<: *defaults`: may be overridden
+            continue
         key = loader.construct_object(key_node, deep=deep)
         try:
             duplicate = key in seen
@@ -37,6 +39,43 @@ _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+MAX_NODES = 100_000            # values in one document once anchors and aliases are expanded
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _expanded(node, memo):
+    """How many values ``node`` stands for with every alias written out (each
+    node counted once per place it appears, computed once per node)."""
+    key = id(node)
+    if key not in memo:
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            children = []
+        memo[key] = 1 + sum(_expanded(child, memo) for child in children)
+        if memo[key] > MAX_NODES:
+            raise _TooLarge
+    return memo[key]
+
+
+def _load(text):
+    """One document, its size bounded before any Python object is built."""
+    loader = _UniqueKeyLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _expanded(node, {})
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def load_yaml(path, text=None):
     """Load one YAML document; return (data, None) or (None, one-line problem)."""
     try:
@@ -46,7 +85,7 @@ def load_yaml(path, text=None):
             if len(raw) > 4_000_000:
                 return None, "file is larger than 4 MB; split it into several files"
             text = raw.decode("utf-8")
-        return yaml.load(text, Loader=_UniqueKeyLoader), None
+        return _load(text), None
     except FileNotFoundError:
         return None, "no such file"
     except IsADirectoryError:
@@ -60,7 +99,12 @@ def load_yaml(path, text=None):
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         return None, f"{where}invalid YAML: {problem}"
-    except (RecursionError, MemoryError, ValueError, TypeError) as err:
+    except _TooLarge:
+        return None, (f"more than {MAX_NODES} values once anchors and aliases are expanded; "
+                      f"write the values out or split the file")
+    except RecursionError:
+        return None, "invalid YAML: nested too deeply; flatten the document"
+    except (MemoryError, ValueError, TypeError) as err:
         return None, f"invalid YAML: {type(err).__name__}"
 
 

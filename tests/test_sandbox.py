@@ -246,3 +246,25 @@ def test_a_worker_lost_twice_on_a_case_is_an_internal_error_not_the_students(tmp
     assert first.verdict is Verdict.IE, first.message
     assert "does not count" in first.message
     assert report.verdict is Verdict.IE
+
+
+def test_a_run_whose_setup_fails_gets_a_new_box_and_is_the_judges_fault():
+    """A run that cannot lock itself in never runs student code: the worker
+    reports a fault of the box, the judge replaces the worker (a new box)
+    and tries once more, then says so; the worker after it grades normally."""
+    from grader import exercise as exercises, grade as grading
+    from grader.run import Worker
+    ex = exercises.load("conv_backward")
+    source = (ROOT / "tests" / "submissions" / "conv_backward" / "correct_seed.py").read_text()
+    shared = grading.shared_request(ex, source, grading.Options())
+    spec = {"params": {}, "time_limit": 1, "memory_limit": "lots", "output_limit": 1 << 20,
+            "result_limit": 1 << 20}
+    with Worker().start() as worker:
+        first = worker.pid
+        (envelope, result, output), = list(worker.run_cases(shared, [(spec, {})]))
+        assert envelope["state"] == "box_fault" and "run setup failed" in envelope["reason"]
+        assert result == b"" and output == b""
+        report = grading.grade(SEED_FILE, "conv_backward", grading.Options(cases=CONV_CASES),
+                               worker=worker)
+        assert report.verdict is Verdict.AC
+        assert worker.pid not in (None, first)
