@@ -112,7 +112,8 @@ def grade(submission, exercise_id, fmt, time_limit, memory_limit, cases_path, ou
 
 def _student_id(path):
     from pathlib import Path
-    return Path(path).stem
+    from .inert import inert
+    return inert(Path(path).stem)                  # as judge batch does: a file name is the student's
 
 
 def _render(fmt, results, single=False, view="instructor"):

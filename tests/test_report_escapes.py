@@ -54,3 +54,22 @@ def test_an_exception_message_with_escape_sequences_is_shown_escaped(tmp_path, g
     assert [c.verdict for c in report.cases] == [Verdict.RE, Verdict.RE]
     assert report.cases[0].message.startswith("ValueError: ")
     _assert_inert(report, ["\\x1b[2J", "\\x1b[32mAC all good", "\\u202e", "\\x0d"])
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "gradescope"])
+def test_a_file_name_with_escape_sequences_is_shown_escaped_in_every_format(tmp_path, fmt):
+    """judge grade names the student after the file in JUnit (and the file in the others)."""
+    import subprocess
+    import sys
+    path = write(tmp_path, "ev\x1b[2Jil\u202e.py", fill("conv_backward", SEED_CONV))
+    out = tmp_path / "report.out"
+    done = subprocess.run([sys.executable, str(ROOT / "judge.py"), "grade", str(path), "-e", "conv_backward",
+                           "--cases", CONV_CASES, "--format", fmt, "-o", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "\x1b" not in text and "\u202e" not in text
+    if fmt == "json":
+        text = json.loads(text)["submission"]
+    if fmt != "gradescope":                         # its results.json names no file
+        assert "ev\\x1b[2Jil\\u202e" in text
