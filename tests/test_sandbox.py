@@ -141,6 +141,9 @@ def test_auto_needs_every_layer_that_hides_files_and_warns_for_the_rest(capsys):
     from grader import sandbox as judge_sandbox
     from grader.box.worker import refusal
     assert refusal("auto", {"seccomp": "no filter for riscv64"}) is None
+    # as an ordinary user the run has PID 1's uid: only the filter keeps PID 1's limits its own
+    assert refusal("auto", {"seccomp": "no filter for riscv64"}, shares_uid=True).startswith(
+        "a system call filter")
     assert refusal("strict", {"seccomp": "no filter for riscv64"}).startswith(
         "a system call filter (no new processes, no sockets, nothing aimed at other processes): "
         "no filter for riscv64; ")

@@ -15,6 +15,7 @@ import pytest
 
 from conftest import ROOT
 from grader import run
+from grader.errors import JudgeError
 from grader.grade import Options, grade
 from grader.run import Worker
 from grader.verdict import Verdict
@@ -79,14 +80,17 @@ def test_a_judge_that_sends_every_case_to_one_run_would_leak_the_hidden_paramete
 
 WEAK_BOOT = ("from grader.box import kernel, seccomp; seccomp.supported = lambda: False; "
              "kernel.can_change_identity = lambda: False; ")
+ALLOW_WEAK = ("import grader.box.worker as w; w.REQUIRED_SHARING_UID['auto'] = w.REQUIRED['auto']; ")
 
 
-def test_without_the_filter_a_run_with_pid_1s_uid_would_break_the_box(monkeypatch, tmp_path, worker,
-                                                                        grade_file):
+def test_without_the_filter_a_run_with_pid_1s_uid_is_refused_or_caught(monkeypatch, tmp_path, worker,
+                                                                       grade_file):
     """A box without the system call filter whose run has PID 1's uid (an ordinary user's
     box on a machine without the filter; as root the run is made to keep root's uid):
-    prlimit_box lowers PID 1's limits, and the box is broken and replaced. In the real box
-    every call is refused and the same box grades the next submission."""
+    prlimit_box can lower PID 1's limits, and with them every later run's. So auto refuses
+    such a box; and a box forced to grade anyway notices its changed limits before the next
+    run and is replaced, so no later submission inherits them. In the real box every call
+    is refused and the same box grades the next submission."""
     seed = write(tmp_path, "seed.py", fill("conv_backward", SEED_CONV))
     assert grade_file(seed, cases=CONV_CASES).verdict is Verdict.AC
     box = (worker.pid, worker.box_pid)
@@ -95,9 +99,16 @@ def test_without_the_filter_a_run_with_pid_1s_uid_would_break_the_box(monkeypatc
     assert grade_file(seed, cases=CONV_CASES).verdict is Verdict.AC
     assert (worker.pid, worker.box_pid) == box
 
+    options = Options(cases=CONV_CASES, sandbox="auto")
     monkeypatch.setattr(run, "BOOT", run.BOOT.replace("from grader.box import worker;",
                                                       WEAK_BOOT + "from grader.box import worker;"))
-    options = Options(cases=CONV_CASES, sandbox="auto")
+    with Worker().start() as weak:
+        with pytest.raises(JudgeError) as refused:
+            grade(str(seed), "conv_backward", options, worker=weak)
+        assert str(refused.value).startswith("--sandbox auto: this machine cannot isolate submissions "
+                                             "(a system call filter")
+
+    monkeypatch.setattr(run, "BOOT", run.BOOT.replace(WEAK_BOOT, WEAK_BOOT + ALLOW_WEAK))
     with Worker().start() as weak:
         assert grade(str(seed), "conv_backward", options, worker=weak).verdict is Verdict.AC
         assert "seccomp" in weak.box()["missing"]
@@ -106,5 +117,8 @@ def test_without_the_filter_a_run_with_pid_1s_uid_would_break_the_box(monkeypatc
         output = report.cases[0].output
         assert "prlimit: {'ok': 4, 'ok on pid 1': 4" in output, output
         assert "prlimit64: {'ok': 4, 'ok on pid 1': 4" in output, output
-        # Its hidden case found the box broken: it was graded only because a new one was built.
+        # Its hidden case found the box's limits changed: it was graded on a new box.
+        assert [c.verdict for c in report.cases] == [Verdict.AC, Verdict.AC]
         assert (weak.pid, weak.box_pid) != first
+        # it lowered the new box's limits too; the next submission never runs under them
+        assert grade(str(seed), "conv_backward", options, worker=weak).verdict is Verdict.AC

@@ -41,6 +41,9 @@ LAYERS = {
     "seccomp": "a system call filter (no new processes, no sockets, nothing aimed at other processes)",
 }
 REQUIRED = {"auto": ("namespaces", "identity", "filesystem", "proc"), "strict": tuple(LAYERS), "off": ()}
+# As an ordinary user the run keeps PID 1's uid: then only the filter keeps
+# it from changing PID 1's limits, and so every later run's.
+REQUIRED_SHARING_UID = {"auto": REQUIRED["auto"] + ("seccomp",)}
 HOW_TO_ENABLE = ("enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 "
                  "and user.max_user_namespaces > 0) or run the judge as root; on a machine that "
                  "cannot isolate at all, --sandbox off grades trusted code only")
@@ -54,9 +57,12 @@ def describe_missing(missing):
     return "; ".join(f"{LAYERS.get(k, k)}: {v}" for k, v in sorted(missing.items()))
 
 
-def refusal(mode, missing):
-    """Why ``mode`` cannot grade with these layers missing ({layer: reason}), or None."""
-    required = {k: v for k, v in missing.items() if k in REQUIRED[mode]}
+def refusal(mode, missing, shares_uid=False):
+    """Why ``mode`` cannot grade with these layers missing ({layer: reason}), or None.
+
+    ``shares_uid``: the run would have PID 1's uid (a user namespace)."""
+    needed = REQUIRED_SHARING_UID.get(mode, REQUIRED[mode]) if shares_uid else REQUIRED[mode]
+    required = {k: v for k, v in missing.items() if k in needed}
     if not required:
         return None
     return f"{describe_missing(required)}; {HOW_TO_ENABLE}"
@@ -210,7 +216,7 @@ class Box:
             self.info["missing"]["identity"] = "runs as the judge's own user (no user namespace)"
 
     def _refusal(self):
-        return refusal(self.mode, self.info["missing"])
+        return refusal(self.mode, self.info["missing"], self.info["userns"])
 
     def _receive(self, deadline):
         """The next message from PID 1, or None when it is gone or past ``deadline``."""

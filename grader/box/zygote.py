@@ -16,6 +16,7 @@ Messages on the worker's socket (SOCK_SEQPACKET, one JSON object each):
 
 import json
 import os
+import resource
 import select
 import shutil
 import signal
@@ -25,6 +26,7 @@ import time
 from . import kernel, root, runner
 
 MESSAGE_MAX = 1 << 16
+RLIMITS = [getattr(resource, name) for name in dir(resource) if name.startswith("RLIMIT_")]
 NAMESPACES = kernel.CLONE_NEWNS | kernel.CLONE_NEWNET | kernel.CLONE_NEWIPC | kernel.CLONE_NEWUTS
 
 
@@ -86,8 +88,17 @@ def _enter(box, allow):
     return None
 
 
+def own_settings():
+    """What a run inherits from PID 1 and must find as PID 1 started: its
+    resource limits, priority and CPUs. A run that could change them (one
+    without the filter, with PID 1's uid) would change every later run's."""
+    return ([resource.getrlimit(limit) for limit in RLIMITS], os.getpriority(os.PRIO_PROCESS, 0),
+            sorted(os.sched_getaffinity(0)))
+
+
 def _serve(sock, box, helpers):
     count = 0
+    settings = own_settings()
     while True:
         message, fds = receive(sock)
         if message is None:
@@ -97,6 +108,12 @@ def _serve(sock, box, helpers):
                 os.close(fd)
             continue
         count += 1
+        if own_settings() != settings:
+            for fd in fds:
+                os.close(fd)
+            send(sock, {"ended": {"state": "box_fault",
+                                  "reason": "the box's own limits were changed by a run"}})
+            return
         send(sock, {"ended": _one_run(sock, box, helpers, fds, count)})
 
 
