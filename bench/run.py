@@ -420,6 +420,22 @@ def bench_im2col():
     return {"ratio": float(both.split()[-1].rstrip("x")), "identical": same, "text": done.stdout.strip()}
 
 
+def background_load(seconds=5.0):
+    """Share of the machine's CPU time busy over ``seconds`` while this benchmark
+    waits: other work that competes with every figure below (None off Linux)."""
+    def snapshot():
+        with open("/proc/stat") as handle:
+            ticks = [int(v) for v in handle.readline().split()[1:]]
+        return sum(ticks), ticks[3] + ticks[4]           # all, idle + iowait
+    try:
+        total, idle = snapshot()
+        time.sleep(seconds)
+        total2, idle2 = snapshot()
+    except (OSError, ValueError, IndexError):
+        return None
+    return 1 - (idle2 - idle) / max(1, total2 - total)
+
+
 def machine():
     import numpy
     cpu = platform.processor() or platform.machine()
@@ -476,6 +492,7 @@ def main():
     if not args.no_baseline:
         BaselineTree.resolve(args.baseline)       # a wrong REF fails now, not after 1-4
 
+    load = background_load()
     rows, failed = [], False
     batch = im2col = base = None
     if not args.baseline_only:
@@ -488,13 +505,14 @@ def main():
         base = bench_baseline(args.baseline, args.repeats, args.rounds, args.warm, args.count)
         rows += baseline_rows(base)
         failed = failed or bool(base["mismatches"])
+    busy = "" if load is None else f"; {load:.0%} of the CPUs busy with other work in the 5 s before"
     if args.markdown:
-        print(f"Machine: {machine()}\n")
+        print(f"Machine: {machine()}{busy}\n")
         print("| benchmark | measured | result | target |\n| --- | --- | --- | --- |")
         for row in rows:
             print("| " + " | ".join(row) + " |")
     else:
-        print(machine())
+        print(machine() + busy)
         for name, measured, result, target in rows:
             print(f"{name}\n    {measured}: {result} (target {target})")
     if batch is not None:
@@ -505,6 +523,9 @@ def main():
         print(f"\nbaseline: {base['title']}")
         for name in ("baseline", "current"):
             print(f"{name} batches: " + ", ".join(f"{t:.2f} s" for t in base[name]["batches_s"]))
+        paired = [c / b for b, c in zip(base["baseline"]["batches_s"], base["current"]["batches_s"])]
+        print("batch ratios new/baseline, round by round: " + ", ".join(f"{r:.2f}x" for r in paired)
+              + f" (median {statistics.median(paired):.2f}x)")
         print(f"batch verdicts in both trees: {base['verdicts']}; differing between the trees: "
               + ("none" if not base["mismatches"] else f"{len(base['mismatches'])}"))
         for line in base["mismatches"]:
