@@ -309,7 +309,7 @@ class Session:
                     pass
 
     def _start(self):
-        req_r, req_w = os.pipe()
+        req_r, req_w = wire.wide_pipe()
         res_r, res_w = wire.wide_pipe()
         out_r, out_w = os.pipe()
         st_r, st_w = os.pipe()
