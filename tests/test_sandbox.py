@@ -37,9 +37,8 @@ def tmp_listing():
     import numpy, sys
     allowed = {p.split("/")[2] for p in (sys.executable, numpy.__file__, os.__file__)
                if p.startswith("/tmp/")}
-    if set(os.listdir("/tmp")) - allowed:
-        raise RuntimeError(sorted(os.listdir("/tmp")))
-    facts["tmp_listing"] = "only allowed folders"
+    extra = set(os.listdir("/tmp")) - allowed
+    facts["tmp_listing"] = f"{len(extra)} other entries" if extra else "only allowed folders"
 try:
     tmp_listing()
 except OSError as err:
