@@ -12,6 +12,7 @@ import os
 import selectors
 import signal
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,6 +169,17 @@ def _grade_in_processes(exercise_id, entries, options, jobs, on_done):
             judge.close(kill=not finished)
 
 
+STOP_SECONDS = 3.0              # a judge process told to stop has this long to clean up
+
+
+class _Stop(BaseException):
+    pass
+
+
+def _stop(signum, frame):
+    raise _Stop
+
+
 class _Judge:
     """A forked judge process that grades the submissions it is given, one at a time."""
 
@@ -201,23 +213,46 @@ class _Judge:
             self.task_w = None
 
     def close(self, kill=False):
+        """Wait for the judge process to end; with ``kill``, stop it first: SIGTERM,
+        so that it ends its worker and removes its folders, then SIGKILL."""
         self.close_tasks()
         if kill:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        try:
-            os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            pass
+            _signal(self.pid, signal.SIGTERM)
+            deadline = time.monotonic() + STOP_SECONDS
+            while time.monotonic() < deadline and not self._reaped(os.WNOHANG):
+                time.sleep(0.01)
+            _signal(self.pid, signal.SIGKILL)
+        self._reaped(0)
         self.reader.close()
         os.close(self.reader.fd)
+
+
+    def _reaped(self, flags):
+        if self.pid is None:
+            return True
+        try:
+            pid, _ = os.waitpid(self.pid, flags)
+        except ChildProcessError:
+            pid = self.pid
+        if pid:
+            self.pid = None
+            return True
+        return False
+
+
+def _signal(pid, sig):
+    if pid is None:
+        return
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
 
 
 def _judge_process(exercise_id, entries, options, task_r, result_w):
     """The body of a forked judge process. Never returns."""
     code = 0
+    signal.signal(signal.SIGTERM, _stop)          # the parent's way to end it early, cleanly
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)    # the parent handles Ctrl-C
         reader = channel.FrameReader(task_r)

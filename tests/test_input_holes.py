@@ -205,3 +205,39 @@ def test_a_helper_that_does_not_exist_is_named_when_the_exercise_loads(tmp_path,
                            "conv_backward"], capture_output=True, text=True, timeout=60,
                           env=dict(os.environ, JUDGE_HOME=str(tmp_path)))
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "utilz" in done.stderr
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "Ctrl-C"])
+def test_a_stopped_parallel_batch_leaves_no_process_and_no_folder(tmp_path, how):
+    """Mode off keeps its runs' folders on disk: stopping a batch of several judge
+    processes must remove them all, whatever is running at that moment."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        write(folder, f"{name}.py", fill("conv_backward", "import time\ntime.sleep(30)\n" + SEED_CONV))
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    process = subprocess.Popen([sys.executable, str(ROOT / "judge.py"), "batch", str(folder), "-e",
+                                "conv_backward", "-j", "2", "--time-limit", "20", "--sandbox", "off"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True,
+                               env=dict(os.environ, NO_COLOR="1", TMPDIR=str(scratch)))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and sum(1 for p in scratch.iterdir()) < 2:
+        time.sleep(0.05)                          # both judge processes' workers are running
+    assert len(list(scratch.iterdir())) >= 2, "the workers did not start"
+    time.sleep(0.5)
+    below = [pid for pid, _ in descendants(process.pid)]
+    if how == "SIGTERM":
+        process.send_signal(signal.SIGTERM)
+    else:
+        os.killpg(process.pid, signal.SIGINT)     # what a terminal sends to the whole group
+    out, err = process.communicate(timeout=60)
+    assert (process.returncode, err) == (
+        (143, "judge: terminated; nothing was graded to the end\n") if how == "SIGTERM" else
+        (130, "judge: interrupted; nothing was graded to the end\n"))
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(_alive(pid) for pid in below):
+        time.sleep(0.05)
+    assert not [pid for pid in below if _alive(pid)], "a process of the judge outlived it"
+    assert list(scratch.iterdir()) == [], "folders left behind"
