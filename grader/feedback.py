@@ -85,7 +85,7 @@ def words(decision, limits, raised=None, mismatches=(), correct=(), place=None):
                      f"this attempt does not count",
         "wall_time": f"took longer than the {time_limit:g} s time limit",
         "cpu_time": f"used more than {time_limit:g} s of CPU time",
-        "output_limit": f"printed more than {OUTPUT_LIMIT // 1024} KB; remove debugging prints",
+        "output_limit": f"printed more than {limits.output_bytes // 1024} KB; remove debugging prints",
         "result_limit": "returned far more data than the expected arrays hold",
         "crash": f"crashed: {signal_name(facts.get('signal'))}",
         "crash_near_memory": f"used more than the {memory} MB memory limit (it crashed with "

@@ -184,7 +184,6 @@ def judge_case(ex, item, label, spec, answer, place):
             raise
         decision = decide.Decision(Verdict.RE, "garbled", {"reason": "unreadable"})
         message, details = feedback.words(decision, limits)
-    sandbox.warn_missing(envelope.get("sandbox"))
     verdict = decision.verdict
     hint = hint if verdict is Verdict.WA else ""
     points = case.points if verdict is Verdict.AC else 0

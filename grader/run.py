@@ -148,6 +148,7 @@ class Worker:
                 raise WorkerLost("the worker ended while building its box")
             self.hello = wire.decode_json(payload)
             self.box_pid = self.hello.get("box_pid")
+            sandbox.warn_missing(self.hello.get("ready"))
         if "refused" in self.hello:
             mode = self.settings["mode"]
             reason = self.hello["refused"]

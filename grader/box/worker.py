@@ -246,7 +246,6 @@ class Box:
             frames = [[reader.read(None, 1 << 31) for _ in case["inputs"]] for case in request["cases"]]
             broken = False
             for envelope, result, output in self.run_cases(request, frames):
-                envelope["sandbox"] = self.summary()
                 broken = broken or envelope["state"] == "box_fault"
                 wire.write_all(response_fd, wire.json_frame(envelope) + wire.frame(result)
                                + wire.frame(output))
@@ -432,7 +431,6 @@ class Session:
         facts = {key: self.ended.get(key) for key in ("state", "exit_code", "signal", "cpu_ms", "peak_rss_kb")}
         if facts["state"] not in ("exited", "signaled"):
             raise BoxFault("the box reported a run it could not account for")
-        facts["killed"] = bool(self.ended.get("killed"))
         yield _envelope(wall_ms=(now - started) * 1000, **facts), b"", bytes(self.output)
 
     def _next_case(self):

@@ -133,7 +133,7 @@ def _one_run(sock, box, helpers, fds, count):
         runner.main(dict(zip(("request", "results", "output", "status"), fds)), run_box, helpers)
     for fd in fds:
         os.close(fd)
-    status, usage, killed = _wait(sock, pid, box)
+    status, usage = _wait(sock, pid, box)
     wall = time.monotonic() - started
     _clear(box, pid)
     _release(box, workdir)
@@ -141,7 +141,6 @@ def _one_run(sock, box, helpers, fds, count):
         "state": "signaled" if os.WIFSIGNALED(status) else "exited",
         "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
         "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-        "killed": killed,
         "wall_ms": round(wall * 1000, 3),
         "cpu_ms": round((usage.ru_utime + usage.ru_stime) * 1000, 3),
         "peak_rss_kb": usage.ru_maxrss,
@@ -151,7 +150,6 @@ def _one_run(sock, box, helpers, fds, count):
 def _wait(sock, pid, box):
     """Wait for the run to end, killing the box's processes when the worker asks."""
     pidfd = os.pidfd_open(pid)
-    killed = False
     try:
         while True:
             ready, _, _ = select.select([pidfd, sock], [], [])
@@ -164,14 +162,13 @@ def _wait(sock, pid, box):
                 _kill_all(box, pid)
                 os._exit(0)
             if message.get("op") == "kill":
-                killed = True
                 _kill_all(box, pid)
     finally:
         os.close(pidfd)
     while True:
         try:
             _, status, usage = os.wait4(pid, 0)
-            return status, usage, killed
+            return status, usage
         except InterruptedError:
             continue
 
