@@ -48,7 +48,8 @@ tree = sys.argv[1]
 sys.path.insert(0, tree)
 import grader
 assert os.path.realpath(grader.__file__).startswith(os.path.realpath(tree) + os.sep)
-from grader import exercise, grade, run
+from grader.declare import exercise
+from grader.pipeline import grade, run
 ex = exercise.load(sys.argv[2])
 request = grade.shared_request(ex, "", grade.Options())
 samples = int(sys.argv[3])
@@ -72,7 +73,7 @@ def in_child(body):
 """
 
 CURRENT = PRELUDE + r"""
-from grader import sandbox
+from grader.pipeline import sandbox
 from grader.box import root, worker as box_worker
 settings = run.boot_settings(request)
 env = run.worker_environment()
@@ -130,7 +131,7 @@ print(json.dumps(out))
 """
 
 ONE_RUN = PRELUDE + r"""
-from grader import read
+from grader.pipeline import read
 options = grade.Options(cases=sys.argv[4])
 worker = run.Worker().start()
 try:
@@ -149,7 +150,7 @@ print(json.dumps(out))
 
 
 BOX_RUN = PRELUDE + r"""
-from grader import read, splice
+from grader.pipeline import read, splice
 options = grade.Options(cases=sys.argv[4])
 ex, case_list = grade.load_exercise(sys.argv[2], options)
 item = grade.prepare(ex, case_list)[0]
@@ -168,7 +169,8 @@ def runs():
         request = dict({k: v for k, v in shared.items() if k != "sandbox"}, cases=[case])
         serve = lambda: box.run_cases(request, frames)
     else:
-        from grader import sandbox, worker as box_worker
+        from grader.pipeline import sandbox
+        from grader import worker as box_worker
         box_worker._SCRATCH = tempfile.mkdtemp(prefix="judge-parts-")
         os.chmod(box_worker._SCRATCH, 0o711)
         sandbox.become_subreaper()

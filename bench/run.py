@@ -95,7 +95,8 @@ def bench_single(repeats):
 
 def student_compute(files):
     """Seconds the submissions' own forward+backward take, run in this process."""
-    from grader import cases, exercise, inputs, splice
+    from grader.declare import cases, exercise, inputs
+    from grader.pipeline import splice
     from grader.box import drive
     ex = exercise.load(EXERCISE)
     case_list = cases.load(ex)
@@ -172,7 +173,7 @@ sys.path.insert(0, tree)
 import grader
 here = os.path.realpath(grader.__file__)
 assert here.startswith(os.path.realpath(tree) + os.sep), here
-from grader import grade, run
+from grader.pipeline import grade, run
 options = grade.Options()
 start = time.perf_counter()
 worker = run.Worker().start()

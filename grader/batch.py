@@ -16,13 +16,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import read, run
-from .box import wire as channel
-from .inert import inert
-from . import report as text_report
-from .errors import InternalError, JudgeError
-from .grade import grade_text, load_exercise, ready
-from .run import Worker
+from grader.pipeline import read, run
+from grader.box import wire as channel
+from grader.inert import inert
+from grader.output import report as text_report
+from grader.errors import InternalError, JudgeError
+from grader.pipeline.grade import grade_text, load_exercise, ready
+from grader.pipeline.run import Worker
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ exercise gets all three without a change here.
 
 from pathlib import Path
 
-from . import cases as case_files
-from .errors import JudgeError
+from grader.declare import cases as case_files
+from grader.errors import JudgeError
 
 LANGUAGES = ("en", "zh")
 

@@ -21,7 +21,7 @@ def private_cache(tmp_path_factory):
 @pytest.fixture(scope="session")
 def worker():
     """One warm worker for the whole test run, as a batch would use."""
-    from grader.run import Worker
+    from grader.pipeline.run import Worker
     with Worker().start() as w:
         yield w
 
@@ -29,7 +29,7 @@ def worker():
 @pytest.fixture
 def grade_file(worker):
     """Grade a file (path or text) against an exercise's cases."""
-    from grader.grade import Options, grade
+    from grader.pipeline.grade import Options, grade
 
     def run(path, exercise="conv_backward", tmp=None, **options):
         return grade(str(path), exercise, Options(**options), worker=worker)

@@ -22,8 +22,8 @@ project = Path(sys.argv[1]).resolve()
 mode = sys.argv[2]
 sys.path[:0] = [str(project), str(project / "tests")]
 
-from grader.grade import Options, grade  # noqa: E402
-from grader.run import Worker  # noqa: E402
+from grader.pipeline.grade import Options, grade  # noqa: E402
+from grader.pipeline.run import Worker  # noqa: E402
 from helpers import SEED_CONV, SEED_POOL, descendants, fill  # noqa: E402
 
 CORPUS = project / "tests" / "adversarial"

@@ -13,11 +13,14 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, SUBMISSIONS
-from grader import batch, cache, exercise, export
-from grader.cases import load as load_cases
+from grader import batch
+from grader.answers import cache
+from grader.declare import exercise
+from grader.output import export
+from grader.declare.cases import load as load_cases
 from grader.errors import JudgeError
-from grader.grade import Options, prepare
-from grader.verdict import Verdict
+from grader.pipeline.grade import Options, prepare
+from grader.pipeline.verdict import Verdict
 from helpers import SEED_CONV, case_file, fill, write
 
 QUICK = """

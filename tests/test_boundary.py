@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 from conftest import ROOT
-from grader.verdict import Verdict
+from grader.pipeline.verdict import Verdict
 from helpers import SEED_CONV, fill, write
 
 BOX = ROOT / "grader" / "box"
@@ -56,9 +56,9 @@ def test_the_box_package_imports_only_itself_from_the_judge():
 
 def test_the_static_check_would_see_a_lazy_import(tmp_path):
     sneaky = tmp_path / "sneaky.py"
-    sneaky.write_text("def f():\n    from .. import expected\n    import grader.cache\n"
-                      "    __import__('grader.hints')\n")
-    assert _ours(_imports(sneaky)) == ["grader.cache", "grader.expected", "grader.hints"]
+    sneaky.write_text("def f():\n    from ..answers import expected\n    import grader.answers.cache\n"
+                      "    __import__('grader.pipeline.hints')\n")
+    assert _ours(_imports(sneaky)) == ["grader.answers", "grader.answers.cache", "grader.pipeline.hints"]
 
 
 PROBE = ("import sys; sys.path.insert(0, sys.argv[1]); import grader.box.worker; "

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from grader import cases, exercise
+from grader.declare import cases, exercise
 
 SHIPPED = sorted((ROOT / "cases").glob("*/*.yaml"))
 VARIANTS_PER_FILE = 80

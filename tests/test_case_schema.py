@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader import cases, exercise
+from grader.declare import cases, exercise
 from helpers import case_file
 
 GOOD = "{name: ok, seed: 1, params: {N: 1, C: 1, H: 4, W: 4, FN: 1, FH: 3, FW: 3}}"

@@ -10,7 +10,8 @@ import time
 import pytest
 
 from conftest import ROOT
-from grader import check, exercise, mutate
+from grader.check import steps as check, mutate
+from grader.declare import exercise
 from helpers import BEGIN, END, case_file
 
 # ---------------------------------------------------------------- mutants
@@ -149,7 +150,7 @@ cases:
 
 @pytest.fixture(scope="module")
 def weak_conv(tmp_path_factory):
-    from grader.run import Worker
+    from grader.pipeline.run import Worker
     folder = tmp_path_factory.mktemp("weak") / "conv_backward"
     folder.mkdir()
     case_file(folder, WEAK_CONV)

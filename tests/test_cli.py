@@ -116,7 +116,7 @@ def test_cases_validate_ok_and_problems(tmp_path):
 
 
 def test_colour_only_on_a_terminal_and_never_with_no_color():
-    from grader import report
+    from grader.output import report
     class Tty:
         def isatty(self):
             return True

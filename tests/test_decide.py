@@ -5,11 +5,11 @@ import signal
 import numpy as np
 import pytest
 
-from grader import compare
+from grader.pipeline import compare
 from grader.box import wire
-from grader.decide import Decision, Limits, RunFacts, State, decide
-from grader.decode import Garbled, Raised, Returned, Value, decode
-from grader.verdict import Verdict
+from grader.pipeline.decide import Decision, Limits, RunFacts, State, decide
+from grader.pipeline.decode import Garbled, Raised, Returned, Value, decode
+from grader.pipeline.verdict import Verdict
 
 LIMITS = Limits(time_s=2.0, memory_mb=256, output_bytes=1 << 20)
 OK = Returned({"dx": Value({"kind": "array"}, np.zeros(2))})

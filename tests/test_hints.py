@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, SUBMISSIONS
-from grader import compare, exercise, hints
-from grader.verdict import Verdict
+from grader.pipeline import compare, hints
+from grader.declare import exercise
+from grader.pipeline.verdict import Verdict
 
 MISTAKES = sorted((ROOT / "reference" / "mistakes").glob("*/*.py"))
 
@@ -65,7 +66,7 @@ def test_other_ways_of_making_a_mistake_are_recognised(grade_file, exercise_id, 
 
 
 def test_a_hint_reaches_the_text_report_but_never_a_hidden_case(grade_file):
-    from grader import report as reports
+    from grader.output import report as reports
     report = grade_file(SUBMISSIONS / "maxpool_backward" / "wrong_assign_overlap.py",
                         "maxpool_backward")
     text = reports.to_text(report)
@@ -85,8 +86,8 @@ def test_hints_can_be_turned_off(grade_file):
 
 
 def test_tie_advice_needs_ties_in_the_input():
-    from grader.grade import Prepared
-    from grader.cases import Case, Draw
+    from grader.pipeline.grade import Prepared
+    from grader.declare.cases import Case, Draw
     ex = exercise.load("maxpool_backward")
     x = np.arange(2 * 1 * 4 * 4, dtype=float).reshape(2, 1, 4, 4)
     case = Case("c", 1, {"N": 2, "C": 1, "H": 4, "W": 4, "PH": 2, "PW": 2, "stride": 2, "pad": 0},
@@ -97,7 +98,7 @@ def test_tie_advice_needs_ties_in_the_input():
 
 
 def test_recognise_never_raises(monkeypatch):
-    from grader.grade import Prepared
+    from grader.pipeline.grade import Prepared
     monkeypatch.delenv("JUDGE_DEBUG", raising=False)
     ex = exercise.load("conv_backward")
     result = {name: np.zeros(2) for name in ex.outputs}

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from conftest import ROOT, SUBMISSIONS
-from grader.verdict import Verdict
+from grader.pipeline.verdict import Verdict
 from helpers import case_file, fill, write
 
 CASES = """
@@ -135,8 +135,8 @@ def test_a_killed_worker_leaves_nothing_behind(tmp_path, cases, mode):
     host, in mode off its runs' folder is removed."""
     import os
     import signal
-    from grader.grade import Options, grade
-    from grader.run import Worker
+    from grader.pipeline.grade import Options, grade
+    from grader.pipeline.run import Worker
     worker = Worker().start()
     try:
         report = grade(str(SUBMISSIONS / "conv_backward" / "correct_seed.py"), "conv_backward",

@@ -12,9 +12,11 @@ import time
 import pytest
 
 from conftest import ROOT, SUBMISSIONS
-from grader import batch, exercise, read, schema
+from grader import batch
+from grader.declare import exercise, schema
+from grader.pipeline import read
 from grader.errors import JudgeError
-from grader.verdict import Verdict
+from grader.pipeline.verdict import Verdict
 from helpers import SEED_CONV, descendants, fill, write
 
 SEED = SUBMISSIONS / "conv_backward" / "correct_seed.py"

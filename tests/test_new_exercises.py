@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, SUBMISSIONS
-from grader import cases, exercise, expr, inputs, splice
+from grader.declare import cases, exercise, expr, inputs
+from grader.pipeline import splice
 from grader.errors import JudgeError
-from grader.verdict import Verdict
+from grader.pipeline.verdict import Verdict
 from helpers import case_file, skeleton, write
 from numerics import fd, naive
 

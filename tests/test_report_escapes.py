@@ -12,8 +12,8 @@ import json
 import pytest
 
 from conftest import ROOT
-from grader import report as reports
-from grader.verdict import Verdict
+from grader.output import report as reports
+from grader.pipeline.verdict import Verdict
 from helpers import SEED_CONV, fill, write
 
 CONV_CASES = str(ROOT / "tests" / "adversarial" / "conv_cases.yaml")

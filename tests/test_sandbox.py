@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT
 from grader.box import kernel, seccomp
 from grader.box.worker import UID_BASE
-from grader.verdict import Verdict
+from grader.pipeline.verdict import Verdict
 from helpers import SEED_CONV, fill, write
 
 CORPUS = ROOT / "tests" / "adversarial"
@@ -65,8 +65,8 @@ def probe(tmp_path, grade_file, mode):
 def test_auto_mode_isolates_the_run(tmp_path):
     if os.path.exists("/tmp/judge-probe-planted"):
         os.unlink("/tmp/judge-probe-planted")
-    from grader.grade import Options, grade
-    from grader.run import Worker
+    from grader.pipeline.grade import Options, grade
+    from grader.pipeline.run import Worker
     with Worker().start() as fresh:                 # a new box, whichever tests ran before
         facts = probe(tmp_path, lambda path, exercise="conv_backward", **options: grade(
             str(path), exercise, Options(**options), worker=fresh), "auto")
@@ -151,7 +151,7 @@ def test_without_namespaces_off_still_grades_trusted_code():
 
 
 def test_auto_needs_every_layer_that_hides_files_and_warns_for_the_rest(capsys):
-    from grader import sandbox as judge_sandbox
+    from grader.pipeline import sandbox as judge_sandbox
     from grader.box.worker import refusal
     assert refusal("auto", {"seccomp": "no filter for riscv64"}) is None
     # as an ordinary user the run has PID 1's uid: only the filter keeps PID 1's limits its own
@@ -199,7 +199,7 @@ def test_ctrl_c_ends_the_judge_with_one_line(tmp_path):
 
 def test_the_judge_itself_is_not_dumpable(grade_file):
     """Once it holds a reference, another process of the same user cannot read its memory."""
-    from grader import run
+    from grader.pipeline import run
     grade_file(SEED_FILE, cases=CONV_CASES)
     assert run._secrets_loaded
     assert kernel.libc().prctl(3, 0, 0, 0, 0) == 0       # PR_GET_DUMPABLE
@@ -210,8 +210,8 @@ def test_a_lost_worker_is_replaced_and_its_case_graded_again(tmp_path, when):
     """A worker that dies is the judge's fault: the case it was running is
     graded again, on a new worker, and counts as if nothing had happened."""
     import threading
-    from grader.grade import Options, grade
-    from grader.run import Worker
+    from grader.pipeline.grade import Options, grade
+    from grader.pipeline.run import Worker
     body = "if dout.shape[0] == 2:\n    import time\n    time.sleep(0.8)\n" + SEED_CONV
     path = write(tmp_path, "slow_public.py", fill("conv_backward", body))
     worker = Worker().start()
@@ -232,8 +232,8 @@ def test_a_lost_worker_is_replaced_and_its_case_graded_again(tmp_path, when):
 
 def test_a_worker_lost_twice_on_a_case_is_an_internal_error_not_the_students(tmp_path):
     import threading
-    from grader.grade import Options, grade
-    from grader.run import Worker
+    from grader.pipeline.grade import Options, grade
+    from grader.pipeline.run import Worker
     body = "if dout.shape[0] == 2:\n    import time\n    time.sleep(3)\n" + SEED_CONV
     path = write(tmp_path, "slow_public.py", fill("conv_backward", body))
     worker = Worker().start()
@@ -268,8 +268,9 @@ def test_a_run_whose_setup_fails_gets_a_new_box_and_is_the_judges_fault():
     """A run that cannot lock itself in never runs student code: the worker
     reports a fault of the box, the judge replaces the worker (a new box)
     and tries once more, then says so; the worker after it grades normally."""
-    from grader import exercise as exercises, grade as grading
-    from grader.run import Worker
+    from grader.declare import exercise as exercises
+    from grader.pipeline import grade as grading
+    from grader.pipeline.run import Worker
     ex = exercises.load("conv_backward")
     source = (ROOT / "tests" / "submissions" / "conv_backward" / "correct_seed.py").read_text()
     shared = grading.shared_request(ex, source, grading.Options())

@@ -20,7 +20,7 @@ import pytest
 
 from conftest import ROOT
 from grader.box.worker import UID_BASE
-from grader.verdict import Verdict
+from grader.pipeline.verdict import Verdict
 from helpers import SEED_CONV, SEED_POOL, box_strays, descendants, fill
 
 CORPUS = ROOT / "tests" / "adversarial"

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from grader import compare, exercise, expr, inputs, splice
+from grader.pipeline import compare, splice
+from grader.declare import exercise, expr, inputs
 from grader.box import wire as channel
-from grader.cases import Case, Draw
+from grader.declare.cases import Case, Draw
 from helpers import BEGIN, END
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import SUBMISSIONS
-from grader.verdict import Verdict
+from grader.pipeline.verdict import Verdict
 from helpers import skeleton, write
 
 EXERCISES = ["conv_backward", "maxpool_backward"]

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from grader.verdict import Verdict
+from grader.pipeline.verdict import Verdict
 from helpers import SEED_CONV, SEED_POOL, case_file, fill, skeleton, write
 
 TWO_CASES = """

@@ -14,11 +14,11 @@ import secrets
 import pytest
 
 from conftest import ROOT
-from grader import run
+from grader.pipeline import run
 from grader.errors import JudgeError
-from grader.grade import Options, grade
-from grader.run import Worker
-from grader.verdict import Verdict
+from grader.pipeline.grade import Options, grade
+from grader.pipeline.run import Worker
+from grader.pipeline.verdict import Verdict
 from helpers import SEED_CONV, fill, write
 
 CORPUS = ROOT / "tests" / "adversarial"

@@ -5,11 +5,11 @@ import json
 import pytest
 
 from conftest import SUBMISSIONS
-from grader import export, report as reports
-from grader.feedback import coarse_ms
-from grader.grade import case_labels
+from grader.output import export, report as reports
+from grader.pipeline.feedback import coarse_ms
+from grader.pipeline.grade import case_labels
 from grader.inert import inert
-from grader.verdict import Verdict
+from grader.pipeline.verdict import Verdict
 from helpers import SEED_CONV, case_file, fill, write
 
 CASES = """
@@ -38,7 +38,7 @@ def test_coarse_times_step_1_2_5():
 
 
 def test_hidden_cases_are_numbered_for_students():
-    from grader.cases import Case
+    from grader.declare.cases import Case
     made = [Case(name=n, seed=1, params={}, draw={}, points=1, visibility=v,
                  atol=1e-5, rtol=1e-5, time_limit=1.0, memory_limit=64)
             for n, v in (("a", "public"), ("h_x", "hidden"), ("b", "public"), ("h_y", "hidden"))]

@@ -1,4 +1,4 @@
-# attack: on the public case, scans its own raw memory (and any other it can read) for the hidden case's parameters as the judge sends them and for its name
+# attack: on the public case, scans its own objects and raw memory (and any other it can read) for the hidden case's parameters as the judge sends them and for its name
 # expect: WA
 # exercise: conv_backward
 import numpy as np
@@ -152,6 +152,7 @@ class Convolution:
                 address, carry = low, b""
                 while address < high:
                     if time.monotonic() > deadline:
+                        tried["scan"] = "ran out of time"
                         return None, scanned
                     data = read(address, min(1 << 20, high - address))
                     if not data:
@@ -189,6 +190,17 @@ class Convolution:
                                        f"({len(readers)} readers, {len(spans)} regions, "
                                        f"{deadline - time.monotonic():.2f} s left): it is broken")
         found = []
+        # The request as the run parsed it: any live dict holding the hidden case's parameters.
+        import gc
+        wanted = dict(zip(("N", "C", "H", "W"), (1, 1, 4, 4)), FN=1)
+        for holder in gc.get_objects():
+            for ref in gc.get_referents(holder):
+                if ref is not wanted and isinstance(ref, dict) and len(ref) <= 64 and all(
+                        type(ref.get(k)) is int and ref.get(k) == v for k, v in wanted.items()):
+                    found.append("own objects: the hidden parameters")
+                    break
+            if found:
+                break
         for read in readers:
             hit, scanned = scan(read, spans, finder(PARAMS, NAME))
             if hit:
@@ -201,6 +213,9 @@ class Convolution:
                 hit, _ = scan(read, spans_of, finder(PARAMS, NAME))
                 if hit:
                     found.append(f"memory of {pid}: {hit!r}")
+        if not found and "scan" in tried:
+            print(f"scan incomplete: proves nothing; tried {tried}")
+            return -dx
         print("found: " + ", ".join(found) if found else f"nothing found; tried {tried}")
         return dx if found else -dx
         ########## End ##########

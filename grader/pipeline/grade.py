@@ -8,16 +8,18 @@ before any grading starts.
 import os
 from dataclasses import dataclass
 
-from . import cases as case_files
-from . import cache, compare, decide, decode, expected, exercise, feedback, hints, inputs, read, run
-from . import sandbox, splice
-from .box import wire as channel
-from .decode import Returned
-from .errors import JudgeError
-from .feedback import OUTPUT_LIMIT
-from .inert import inert
-from .run import Worker, WorkerLost
-from .verdict import CaseResult, Report, Verdict
+from grader.declare import cases as case_files
+from grader.answers import cache, expected
+from grader.pipeline import compare, decide, decode, feedback, hints, read, run
+from grader.declare import exercise, inputs
+from grader.pipeline import sandbox, splice
+from grader.box import wire as channel
+from grader.pipeline.decode import Returned
+from grader.errors import JudgeError
+from grader.pipeline.feedback import OUTPUT_LIMIT
+from grader.inert import inert
+from grader.pipeline.run import Worker, WorkerLost
+from grader.pipeline.verdict import CaseResult, Report, Verdict
 
 
 @dataclass
@@ -26,8 +28,8 @@ class Options:
     time_limit: float = None
     memory_limit: int = None
     use_cache: bool = True
-    hints: bool = True          # name known mistakes on public cases (grader.hints)
-    sandbox: str = None         # auto | strict | off; None: JUDGE_SANDBOX or auto (grader.sandbox)
+    hints: bool = True          # name known mistakes on public cases (grader.pipeline.hints)
+    sandbox: str = None         # auto | strict | off; None: JUDGE_SANDBOX or auto (grader.pipeline.sandbox)
 
 
 @dataclass
@@ -247,7 +249,7 @@ def _compile_error(ex, label, prepared, message, notes=()):
 
 def shared_request(ex, source, options):
     """What every case of one submission shares: the code, how to drive it, the sandbox."""
-    from .box.drive import plan
+    from grader.box.drive import plan
     request = plan(ex)
     request.update(
         source=source,

@@ -11,8 +11,8 @@ import signal
 from dataclasses import dataclass, field
 from enum import Enum
 
-from .decode import Garbled, Raised, Returned
-from .verdict import Verdict
+from grader.pipeline.decode import Garbled, Raised, Returned
+from grader.pipeline.verdict import Verdict
 
 MLE_MARGIN = 0.9                # a crash above this share of the memory limit counts as MLE
 CRASHES = (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGKILL)

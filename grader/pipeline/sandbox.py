@@ -10,8 +10,8 @@ without every layer; ``off`` keeps only the limits and a private folder.
 import os
 import sys
 
-from .box.worker import LAYERS, MODES, describe_missing  # noqa: F401 - the judge's view of them
-from .errors import JudgeError
+from grader.box.worker import LAYERS, MODES, describe_missing  # noqa: F401 - the judge's view of them
+from grader.errors import JudgeError
 
 DEFAULT_MODE = "auto"
 MODE_VARIABLE = "JUDGE_SANDBOX"

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import exercise as exercises
-from . import splice
+from grader.declare import exercise as exercises
+from grader.pipeline import splice
 
 HEADER = re.compile(r"^#\s*(mistake|catch)\s*:\s*(.+?)\s*$")
 
@@ -117,7 +117,9 @@ def same(got, want, atol, rtol):
 
 def _right_without_ties(ex, item, name, source, worker, options):
     """Whether ``source`` is right on the case once input ``name`` has no equal values."""
-    from . import expected, grade, inputs
+    from grader.answers import expected
+    from grader.pipeline import grade
+    from grader.declare import inputs
     values = item.arrays[name]
     if np.unique(values).size == values.size:
         return False
@@ -132,7 +134,7 @@ def _right_without_ties(ex, item, name, source, worker, options):
 
 def _outputs(ex, mistake, item):
     """The known mistake's outputs on the case, computed once per process, in the judge."""
-    from . import expected
+    from grader.answers import expected
     key = (ex.id, str(mistake.path), mistake.path.stat().st_mtime_ns, repr(item.case))
     if key not in _OUTPUTS:
         skeleton = ex.skeleton.read_text(encoding="utf-8")

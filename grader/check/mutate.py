@@ -12,7 +12,7 @@ import ast
 import copy
 from dataclasses import dataclass
 
-from . import splice
+from grader.pipeline import splice
 
 # operator -> what it imitates
 OPERATORS = {

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import exercise as exercises
-from . import expr, schema
-from .errors import JudgeError
+from grader.declare import exercise as exercises
+from grader.declare import expr, schema
+from grader.errors import JudgeError
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 VISIBILITIES = ("public", "hidden")

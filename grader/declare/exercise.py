@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import expr, schema
-from .errors import JudgeError
+from grader.declare import expr, schema
+from grader.errors import JudgeError
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 DISTRIBUTIONS = {
@@ -27,7 +27,7 @@ DEFAULT_LIMITS = {"time": 5.0, "memory": 1024}
 def project_root():
     """The folder holding exercises/, reference/ and cases/."""
     env = os.environ.get("JUDGE_HOME")
-    return Path(env).resolve() if env else Path(__file__).resolve().parent.parent
+    return Path(env).resolve() if env else Path(__file__).resolve().parents[2]
 
 
 PARAM_KINDS = ("int", "list")
@@ -68,7 +68,7 @@ class CheckSpec:
     weight: str = None
     gradients: tuple = ()       # ((output, input), ...)
     distinct: tuple = ()        # inputs drawn without ties for finite differences
-    probes: tuple = ()          # raw mappings, parsed like cases by grader.check
+    probes: tuple = ()          # raw mappings, parsed like cases by grader.check.steps
     small: int = 2000           # finite differences on cases with at most this many entries to vary
     suggest: tuple = ()         # ((operator, text), ...) advice worded for this exercise
 
@@ -373,7 +373,7 @@ def _build(exercise_id, folder, data, problems):
 
 
 def _check_hints(raw, inputs, problems):
-    """`hints:` says how to recognise mistakes from wrong outputs (see grader.hints)."""
+    """`hints:` says how to recognise mistakes from wrong outputs (see grader.pipeline.hints)."""
     if raw is None:
         return
     if not isinstance(raw, dict):
@@ -445,7 +445,7 @@ def _build_check(raw, inputs, outputs, steps, problems):
         problems.append("check.suggest: expected a mapping of mutation kind to advice")
         suggest = {}
     if suggest:
-        from .mutate import OPERATORS
+        from grader.check.mutate import OPERATORS
         problems += schema.unknown_keys(suggest, set(OPERATORS), "check.suggest.")
     return CheckSpec(loss, weight, tuple(gradients.items()), tuple(distinct), tuple(probes),
                      small, tuple(suggest.items()))

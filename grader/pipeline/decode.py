@@ -10,7 +10,7 @@ builds; nothing else parses results.
 
 from dataclasses import dataclass, field
 
-from .box import wire
+from grader.box import wire
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ Four checks, one line each; the exercise is ready only when all four hold.
    its gradients agree with central finite differences of the declared scalar
    loss (exercise.yaml ``check:``) on the small cases and on the probes.
 3. The unfilled skeleton fails every case.
-4. Case strength. Mutants of the reference (grader.mutate) and the
+4. Case strength. Mutants of the reference (grader.check.mutate) and the
    hand-written wrong answers (reference/mistakes/<id>/) are graded against
    the cases, in the worker. A mutant that no case catches is run on the
    probes: when its gradients still agree with finite differences there (or,
@@ -29,13 +29,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import cases as case_files
-from . import exercise, expected, hints, inputs, mutate, read, splice
-from .box import drive
-from .errors import InternalError, JudgeError
-from .grade import Options, Prepared, grade_text, run_source
-from .run import Worker
-from .verdict import Verdict
+from grader.declare import cases as case_files
+from grader.declare import exercise, inputs
+from grader.answers import expected
+from grader.pipeline import hints, read, splice
+from grader.check import mutate
+from grader.box import drive
+from grader.errors import InternalError, JudgeError
+from grader.pipeline.grade import Options, Prepared, grade_text, run_source
+from grader.pipeline.run import Worker
+from grader.pipeline.verdict import Verdict
 
 FD_LIMIT = 1e-6                 # relative error allowed between a gradient and finite differences
 FD_STEP = 1e-6                  # central differences: (L(a + h) - L(a - h)) / 2h

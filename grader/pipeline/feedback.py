@@ -9,9 +9,9 @@ own measure, coarsened.
 import math
 import signal
 
-from .box import limits as box_limits
-from .inert import inert
-from .verdict import Verdict
+from grader.box import limits as box_limits
+from grader.inert import inert
+from grader.pipeline.verdict import Verdict
 
 OUTPUT_LIMIT = 1 << 20          # bytes a case may print before it is OLE
 OUTPUT_LINES = 12               # lines of printed output shown on a public case

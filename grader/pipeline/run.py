@@ -19,9 +19,10 @@ import sys
 import tempfile
 import time
 
-from . import sandbox
-from .box import kernel, wire
-from .errors import InternalError, JudgeError
+import grader
+from grader.pipeline import sandbox
+from grader.box import kernel, wire
+from grader.errors import InternalError, JudgeError
 
 BACKSTOP_SECONDS = 15.0          # beyond the case's own limit: a hung worker
 BOOT_SECONDS = 30.0              # longest a worker may take to start and build its box
@@ -97,7 +98,7 @@ class Worker:
     def _spawn(self):
         request_r, request_w = wire.wide_pipe()
         response_r, response_w = wire.wide_pipe()
-        package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        package_root = os.path.dirname(os.path.dirname(os.path.abspath(grader.__file__)))
         boot = BOOT.format(request=request_r, response=response_w)
         try:
             self.process = subprocess.Popen(

@@ -4,7 +4,7 @@ import json
 import os
 import sys
 
-from .verdict import MEANING, CaseResult, Report, Verdict
+from grader.pipeline.verdict import MEANING, CaseResult, Report, Verdict
 
 COLOURS = {
     Verdict.AC: "32", Verdict.WA: "31", Verdict.RE: "35", Verdict.TLE: "33",

@@ -10,8 +10,8 @@ import zlib
 
 import numpy as np
 
-from . import expr
-from .cases import dims, input_shape
+from grader.declare import expr
+from grader.declare.cases import dims, input_shape
 
 
 def _uniform(seed, name, count):

@@ -11,9 +11,9 @@ import types
 
 import numpy as np
 
-from . import run
-from .box import drive
-from .errors import InternalError
+from grader.pipeline import run
+from grader.box import drive
+from grader.errors import InternalError
 
 _CLASSES = {}
 

@@ -11,8 +11,8 @@ import statistics
 import xml.etree.ElementTree as ET
 from collections import Counter
 
-from . import report as text_report
-from .verdict import MEANING, Verdict
+from grader.output import report as text_report
+from grader.pipeline.verdict import MEANING, Verdict
 
 # Gradescope shows "after_published" tests to students only once grades are
 # published, and never shows "hidden" ones; hidden cases use the former so

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, expected, inputs
+from grader import __version__
+from grader.answers import expected
+from grader.declare import inputs
 
 ENV = "JUDGE_CACHE_DIR"
 

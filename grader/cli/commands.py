@@ -9,10 +9,11 @@ import traceback
 
 import click
 
-from . import __version__
-from . import cases as case_files
-from . import exercise, report
-from .errors import InternalError, JudgeError
+from grader import __version__
+from grader.declare import cases as case_files
+from grader.declare import exercise
+from grader.output import report
+from grader.errors import InternalError, JudgeError
 
 EXIT_AC, EXIT_NOT_AC, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
@@ -95,8 +96,8 @@ def main():
 def grade(submission, exercise_id, fmt, time_limit, memory_limit, cases_path, output, cache,
           view, sandbox_mode):
     """Grade SUBMISSION, a filled-in skeleton file."""
-    from . import sandbox
-    from .grade import Options, grade as run_grade
+    from grader.pipeline import sandbox
+    from grader.pipeline.grade import Options, grade as run_grade
     mode = sandbox_mode or sandbox.default_mode()
     result = run_grade(submission, exercise_id,
                        Options(cases_path, time_limit, memory_limit, use_cache=cache, sandbox=mode))
@@ -112,12 +113,12 @@ def grade(submission, exercise_id, fmt, time_limit, memory_limit, cases_path, ou
 
 def _student_id(path):
     from pathlib import Path
-    from .inert import inert
+    from grader.inert import inert
     return inert(Path(path).stem)                  # as judge batch does: a file name is the student's
 
 
 def _render(fmt, results, single=False, view="instructor"):
-    from . import export
+    from grader.output import export
     if fmt == "json":
         return report.to_json(results[0][1], view) if single else export.to_batch_json(results)
     if fmt == "gradescope":
@@ -153,8 +154,10 @@ def batch(paths, exercise_id, jobs, fmt, time_limit, memory_limit, cases_path, o
     folder. Prints the grades (CSV by default) and a summary; exit 0 once
     every submission is graded.
     """
-    from . import batch as batching, export, sandbox
-    from .grade import Options
+    from grader import batch as batching
+    from grader.output import export
+    from grader.pipeline import sandbox
+    from grader.pipeline.grade import Options
     entries = batching.collect(paths)
     options = Options(cases_path, time_limit, memory_limit, use_cache=cache,
                       sandbox=sandbox_mode or sandbox.default_mode())
@@ -252,7 +255,7 @@ def validate(path):
 @guarded
 def new_case(exercise_id, output):
     """Print a commented case-file template with EXERCISE_ID's parameters."""
-    from . import scaffold
+    from grader import scaffold
     ex = exercise.load(exercise_id)
     text = scaffold.case_template(ex, _cases_or_none(ex))
     if output:
@@ -279,7 +282,7 @@ def _cases_or_none(ex):
 @guarded
 def init(exercise_id, file, force):
     """Write the skeleton of EXERCISE_ID to FILE (default: EXERCISE_ID.py) to fill in."""
-    from . import scaffold
+    from grader import scaffold
     ex = exercise.load(exercise_id)
     target = scaffold.write_skeleton(ex, file or f"{ex.id}.py", force)
     click.echo(f"wrote {target}: write your code between the Begin and End markers, then run "
@@ -293,7 +296,7 @@ def init(exercise_id, file, force):
 @guarded
 def show(exercise_id, lang):
     """Print the statement of EXERCISE_ID and its public cases."""
-    from . import scaffold
+    from grader import scaffold
     ex = exercise.load(exercise_id)
     text = scaffold.statement(ex, lang)
     click.echo(text)
@@ -318,8 +321,8 @@ def check(exercise_id, check_all, cases_path, jobs):
     a case or shown equivalent to it.
     """
     import time
-    from . import check as checking
-    from .run import Worker
+    from grader.check import steps as checking
+    from grader.pipeline.run import Worker
     if check_all == bool(exercise_id):
         fail("give one EXERCISE_ID or --all (see `judge list`)")
     if check_all and cases_path:

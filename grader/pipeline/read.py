@@ -10,7 +10,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .inert import inert
+from grader.inert import inert
 
 MAX_BYTES = 256 * 1024
 
