@@ -153,7 +153,7 @@ def test_list_parameter_gives_inputs_of_any_rank():
     ex = exercise.load("affine_backward")
     assert ex.params["dims"].kind == "list"
     for dims, x_shape in (([5], (3, 5)), ([3, 4, 5], (3, 3, 4, 5))):
-        case = cases._parse_case({"name": "a", "seed": 1, "params": {"N": 3, "dims": dims, "M": 2}},
+        case = cases.parse_case({"name": "a", "seed": 1, "params": {"N": 3, "dims": dims, "M": 2}},
                                  0, ex, "f.yaml")[0]
         shapes = case.shapes(ex)
         assert shapes["x"] == x_shape and shapes["W"] == (int(np.prod(dims)), 2)
@@ -198,7 +198,7 @@ def test_star_must_name_a_list_parameter(tmp_path, monkeypatch):
 def test_labels_as_indices_or_one_hot():
     ex = exercise.load("softmax_with_loss_backward")
     for onehot in (0, 1):
-        case = cases._parse_case({"name": "a", "seed": 3, "params": {"N": 50, "C": 4, "onehot": onehot}},
+        case = cases.parse_case({"name": "a", "seed": 3, "params": {"N": 50, "C": 4, "onehot": onehot}},
                                  0, ex, "f.yaml")[0]
         t = inputs.draw(ex, case)["t"]
         if onehot:

@@ -32,7 +32,7 @@ import numpy as np
 from grader.declare import cases as case_files
 from grader.declare import exercise, inputs
 from grader.answers import expected
-from grader.pipeline import hints, read, splice
+from grader.pipeline import compare, hints, read, splice
 from grader.check import mutate
 from grader.box import drive
 from grader.errors import InternalError, JudgeError
@@ -294,7 +294,7 @@ def _probe_cases(ex):
         item = dict(raw) if "params" in raw else {"params": dict(raw)}
         item.setdefault("name", f"{index + 1}")
         item.setdefault("seed", PROBE_SEED + index)
-        case, case_problems = case_files._parse_case(item, index, ex, f"{label}[{index}]")
+        case, case_problems = case_files.parse_case(item, index, ex, f"{label}[{index}]")
         problems += case_problems
         if case is not None:
             found.append(case)
@@ -474,7 +474,7 @@ def _disagreement(ex, wrong, probes, worker, options):
                 error = relative_error(got[name], probe.numeric[name])
                 if not error < FD_LIMIT:
                     return f"{name} is off on {where}: rel. error {error:.1e} against finite differences"
-            elif not hints.same(got[name], want, probe.case.atol, probe.case.rtol):
+            elif not compare.within(got[name], want, probe.case.atol, probe.case.rtol):
                 return f"{name} is off on {where}"
     return ""
 

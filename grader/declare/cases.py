@@ -110,14 +110,14 @@ def parse_file(path, ex, text=None):
         return [], problems + [f"{label}: cases: expected a non-empty list of cases"]
     cases = []
     for index, item in enumerate(items):
-        case, case_problems = _parse_case(item, index, ex, label)
+        case, case_problems = parse_case(item, index, ex, label)
         problems += case_problems
         if case is not None and not case_problems:
             cases.append(case)
     return cases, problems
 
 
-def _parse_case(item, index, ex, label):
+def parse_case(item, index, ex, label):
     if not isinstance(item, dict):
         return None, [f"{label}: case #{index + 1}: expected a mapping (name, seed, params, ...), "
                       f"got {schema.describe(item)}"]

@@ -21,6 +21,23 @@ class Mismatch:
     total: int = 0
 
 
+def within(got, want, atol, rtol):
+    """The one tolerance rule: the same shape, every value finite and
+    ``|got - want| <= atol + rtol*|want|``."""
+    got, want = np.asarray(got), np.asarray(want)
+    if got.shape != want.shape:
+        return False
+    got, want = got.astype(np.float64), want.astype(np.float64)
+    if not np.all(np.isfinite(got)):
+        return False
+    return bool(np.all(np.abs(got - want) <= allowed(want, atol, rtol)))
+
+
+def allowed(want, atol, rtol):
+    """How far each value may be from ``want``."""
+    return atol + rtol * np.abs(want)
+
+
 def fmt(value):
     return f"{value:.6g}" if np.isfinite(value) else str(value)
 
@@ -65,12 +82,12 @@ def compare(name, info, got, expected, atol, rtol, source="returned"):
                                            f"({count} of {total} values are not finite)",
                         count, total)
     error = np.abs(got64 - exp64)
-    allowed = atol + rtol * np.abs(exp64)
-    outside = error > allowed
+    limit = allowed(exp64, atol, rtol)
+    outside = error > limit
     if not outside.any():
         return None
     count = int(outside.sum())
-    flat = int(np.argmax(np.where(outside, error - allowed, -np.inf)))
+    flat = int(np.argmax(np.where(outside, error - limit, -np.inf)))
     index = np.unravel_index(flat, got.shape) if got.ndim else ()
     e, g = float(exp64[index]), float(got64[index])
     abs_err = abs(g - e)

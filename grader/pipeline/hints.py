@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from grader.declare import exercise as exercises
-from grader.pipeline import splice
+from grader.pipeline import compare, splice
 
 HEADER = re.compile(r"^#\s*(mistake|catch)\s*:\s*(.+?)\s*$")
 
@@ -85,13 +85,13 @@ def recognise(ex, item, got, worker, options=None, source=None):
         mistakes = [m for m in known(ex) if m.description]
         for name in ex.outputs:
             mine, want = got.get(name), item.expected[name]
-            if mine is None or same(mine, want, case.atol, case.rtol):
+            if mine is None or compare.within(mine, want, case.atol, case.rtol):
                 continue
             for mistake in mistakes:
                 theirs = (_outputs(ex, mistake, item) or {}).get(name)
-                if theirs is None or same(theirs, want, case.atol, case.rtol):
+                if theirs is None or compare.within(theirs, want, case.atol, case.rtol):
                     continue
-                if same(mine, theirs, case.atol, case.rtol):
+                if compare.within(mine, theirs, case.atol, case.rtol):
                     return mistake.description
         ties = (ex.extra.get("hints") or {}).get("ties")
         if ties and source is not None and _right_without_ties(ex, item, ties["input"], source,
@@ -102,17 +102,6 @@ def recognise(ex, item, got, worker, options=None, source=None):
         if os.environ.get("JUDGE_DEBUG"):
             raise
         return ""
-
-
-def same(got, want, atol, rtol):
-    """Same shape and every value within atol + rtol*|want|."""
-    got, want = np.asarray(got), np.asarray(want)
-    if got.shape != want.shape:
-        return False
-    got, want = got.astype(np.float64), want.astype(np.float64)
-    if not np.all(np.isfinite(got)):
-        return False
-    return bool(np.all(np.abs(got - want) <= atol + rtol * np.abs(want)))
 
 
 def _right_without_ties(ex, item, name, source, worker, options):
@@ -129,7 +118,7 @@ def _right_without_ties(ex, item, name, source, worker, options):
     got = grade.run_source(ex, item.case, source, arrays, want, worker, options)
     case = item.case
     return got is not None and all(
-        got[out] is not None and same(got[out], want[out], case.atol, case.rtol) for out in ex.outputs)
+        got[out] is not None and compare.within(got[out], want[out], case.atol, case.rtol) for out in ex.outputs)
 
 
 def _outputs(ex, mistake, item):
