@@ -6,7 +6,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from grader.cli.commands import main  # noqa: E402
+from grader.cli import main  # noqa: E402
 
 if __name__ == "__main__":
     main()

@@ -12,10 +12,10 @@ import os
 import selectors
 import signal
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader import processes
 from grader.pipeline import read, run
 from grader.box import wire as channel
 from grader.inert import inert
@@ -23,6 +23,7 @@ from grader.output import report as text_report
 from grader.errors import InternalError, JudgeError
 from grader.pipeline.grade import grade_text, load_exercise, ready
 from grader.pipeline.run import Worker
+from grader.settings import DEFAULTS
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ def _grade_in_processes(exercise_id, entries, options, jobs, on_done):
             judge.close(kill=not finished)
 
 
-STOP_SECONDS = 3.0              # a judge process told to stop has this long to clean up
+STOP_SECONDS = DEFAULTS.judge_stop_seconds
 
 
 class _Stop(BaseException):
@@ -216,37 +217,11 @@ class _Judge:
         """Wait for the judge process to end; with ``kill``, stop it first: SIGTERM,
         so that it ends its worker and removes its folders, then SIGKILL."""
         self.close_tasks()
-        if kill:
-            _signal(self.pid, signal.SIGTERM)
-            deadline = time.monotonic() + STOP_SECONDS
-            while time.monotonic() < deadline and not self._reaped(os.WNOHANG):
-                time.sleep(0.01)
-            _signal(self.pid, signal.SIGKILL)
-        self._reaped(0)
+        if self.pid is not None:
+            processes.end(self.pid, STOP_SECONDS if kill else None, signal.SIGTERM if kill else None)
+            self.pid = None
         self.reader.close()
         os.close(self.reader.fd)
-
-
-    def _reaped(self, flags):
-        if self.pid is None:
-            return True
-        try:
-            pid, _ = os.waitpid(self.pid, flags)
-        except ChildProcessError:
-            pid = self.pid
-        if pid:
-            self.pid = None
-            return True
-        return False
-
-
-def _signal(pid, sig):
-    if pid is None:
-        return
-    try:
-        os.kill(pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def _judge_process(exercise_id, entries, options, task_r, result_w):

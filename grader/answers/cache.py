@@ -19,16 +19,10 @@ import numpy as np
 from grader import __version__
 from grader.answers import expected
 from grader.declare import inputs
-
-ENV = "JUDGE_CACHE_DIR"
-
+from grader import settings
 
 def folder():
-    configured = os.environ.get(ENV)
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "dl-judge"
+    return settings.current().cache_root
 
 
 def key(ex, case_list):

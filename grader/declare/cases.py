@@ -14,15 +14,16 @@ from pathlib import Path
 from grader.declare import exercise as exercises
 from grader.declare import expr, schema
 from grader.errors import JudgeError
+from grader.settings import DEFAULTS
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 VISIBILITIES = ("public", "hidden")
 CASE_KEYS = {"name", "description", "seed", "params", "draw", "points", "visibility",
              "tolerance", "time_limit", "memory_limit"}
 FILE_KEYS = {"exercise", "cases"}
-MAX_ELEMENTS = 20_000_000     # all inputs of one case together
-MAX_TIME_LIMIT = 120.0
-MAX_MEMORY_LIMIT = 16384
+MAX_ELEMENTS = DEFAULTS.max_case_elements
+MAX_TIME_LIMIT = DEFAULTS.max_time_limit
+MAX_MEMORY_LIMIT = DEFAULTS.max_memory_limit
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,7 @@ def parse_case(item, index, ex, label):
     problems += [who + p for p in schema.unknown_keys(tolerance, {"atol", "rtol"}, "tolerance.")]
     for key in ("atol", "rtol"):
         if key in tolerance:
-            p = schema.check_number(tolerance[key], f"tolerance.{key}", low=0, high=1)
+            p = schema.check_number(tolerance[key], f"tolerance.{key}", low=0, high=DEFAULTS.max_tolerance)
             if p:
                 bad(p)
     atol = float(tolerance.get("atol", atol)) if schema.is_number(tolerance.get("atol", atol)) else atol
@@ -221,7 +222,7 @@ def parse_case(item, index, ex, label):
     if p:
         bad(p + " (seconds)")
     memory_limit = item.get("memory_limit", ex.limits["memory"])
-    p = schema.check_int(memory_limit, "memory_limit", low=16, high=MAX_MEMORY_LIMIT)
+    p = schema.check_int(memory_limit, "memory_limit", low=DEFAULTS.min_memory_limit, high=MAX_MEMORY_LIMIT)
     if p:
         bad(p + " (megabytes)")
     description = item.get("description", "")

@@ -5,13 +5,14 @@ a case sets, which arrays are drawn, how the object is built and called, and
 which results are compared. Nothing in the engine knows a particular layer.
 """
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.declare import expr, schema
 from grader.errors import JudgeError
+from grader import settings
+from grader.settings import DEFAULTS
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 DISTRIBUTIONS = {
@@ -20,14 +21,13 @@ DISTRIBUTIONS = {
     "integers": {"low": -3, "high": 3},
 }
 INPUT_KINDS = ("real", "labels")
-DEFAULT_TOLERANCE = {"atol": 1e-5, "rtol": 1e-5}
-DEFAULT_LIMITS = {"time": 5.0, "memory": 1024}
+DEFAULT_TOLERANCE = {"atol": DEFAULTS.atol, "rtol": DEFAULTS.rtol}
+DEFAULT_LIMITS = {"time": DEFAULTS.time_limit, "memory": DEFAULTS.memory_limit}
 
 
 def project_root():
     """The folder holding exercises/, reference/ and cases/."""
-    env = os.environ.get("JUDGE_HOME")
-    return Path(env).resolve() if env else Path(__file__).resolve().parents[2]
+    return settings.current().project_root
 
 
 PARAM_KINDS = ("int", "list")
@@ -339,7 +339,7 @@ def _build(exercise_id, folder, data, problems):
     problems += schema.unknown_keys(tol, {"atol", "rtol"}, "tolerance.")
     for key in ("atol", "rtol"):
         if key in tol:
-            problem = schema.check_number(tol[key], f"tolerance.{key}", low=0)
+            problem = schema.check_number(tol[key], f"tolerance.{key}", low=0, high=DEFAULTS.max_tolerance)
             if problem:
                 problems.append(problem)
             else:
@@ -352,10 +352,12 @@ def _build(exercise_id, folder, data, problems):
         lim = {}
     problems += schema.unknown_keys(lim, {"time", "memory"}, "limits.")
     if "time" in lim:
-        problem = schema.check_number(lim["time"], "limits.time", low=0, low_open=True, high=600)
+        problem = schema.check_number(lim["time"], "limits.time", low=0, low_open=True,
+                                       high=DEFAULTS.max_time_limit)
         problems.append(problem) if problem else limits.update(time=float(lim["time"]))
     if "memory" in lim:
-        problem = schema.check_int(lim["memory"], "limits.memory", low=16, high=65536)
+        problem = schema.check_int(lim["memory"], "limits.memory", low=DEFAULTS.min_memory_limit,
+                                    high=DEFAULTS.max_memory_limit)
         problems.append(problem) if problem else limits.update(memory=lim["memory"])
 
     extra = {key: data[key] for key in ("hints", "mutation") if key in data}

@@ -9,6 +9,8 @@ import math
 
 import yaml
 
+from grader.settings import DEFAULTS
+
 
 _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml's parser when available
 
@@ -39,7 +41,7 @@ _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-MAX_NODES = 100_000            # values in one document once anchors and aliases are expanded
+MAX_NODES = DEFAULTS.max_yaml_nodes
 
 
 class _TooLarge(Exception):

@@ -1,9 +1,9 @@
 """Render a Report for people (text) and for programs (JSON)."""
 
 import json
-import os
 import sys
 
+from grader import settings
 from grader.pipeline.verdict import MEANING, CaseResult, Report, Verdict
 
 COLOURS = {
@@ -14,7 +14,7 @@ COLOURS = {
 
 def use_colour(stream=None):
     stream = stream or sys.stdout
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+    if not settings.current().colour:
         return False
     return bool(getattr(stream, "isatty", lambda: False)())
 
@@ -23,7 +23,7 @@ def _paint(text, verdict, colour):
     return f"\033[{COLOURS[verdict]}m{text}\033[0m" if colour else text
 
 
-VIEWS = ("student", "instructor")
+VIEWS = settings.VIEWS
 
 
 def as_dict(report, view="student"):

@@ -11,10 +11,11 @@ import signal
 from dataclasses import dataclass, field
 from enum import Enum
 
-from grader.pipeline.decode import Garbled, Raised, Returned
+from grader.pipeline.decode import Garbled, Raised
 from grader.pipeline.verdict import Verdict
+from grader.settings import DEFAULTS
 
-MLE_MARGIN = 0.9                # a crash above this share of the memory limit counts as MLE
+MLE_MARGIN = DEFAULTS.mle_margin
 CRASHES = (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGKILL)
 
 

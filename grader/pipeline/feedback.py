@@ -12,9 +12,10 @@ import signal
 from grader.box import limits as box_limits
 from grader.inert import inert
 from grader.pipeline.verdict import Verdict
+from grader.settings import DEFAULTS
 
-OUTPUT_LIMIT = 1 << 20          # bytes a case may print before it is OLE
-OUTPUT_LINES = 12               # lines of printed output shown on a public case
+OUTPUT_LIMIT = DEFAULTS.output_limit
+OUTPUT_LINES = DEFAULTS.output_lines
 
 
 def coarse_ms(ms):

@@ -5,9 +5,9 @@ judge's own inputs (unknown exercise, broken case file) raise JudgeError
 before any grading starts.
 """
 
-import os
 from dataclasses import dataclass
 
+from grader import settings
 from grader.declare import cases as case_files
 from grader.answers import cache, expected
 from grader.pipeline import compare, decide, decode, feedback, hints, read, run
@@ -182,7 +182,7 @@ def judge_case(ex, item, label, spec, answer, place):
             return feedback.compile_message(returned, place), returned
         message, details = feedback.words(decision, limits, returned, mismatches or [], correct, place)
     except Exception:  # noqa: BLE001 - whatever a run sends back must not crash the judge
-        if os.environ.get("JUDGE_DEBUG"):
+        if settings.debug():
             raise
         decision = decide.Decision(Verdict.RE, "garbled", {"reason": "unreadable"})
         message, details = feedback.words(decision, limits)

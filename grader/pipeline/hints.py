@@ -16,13 +16,13 @@ per process.
 Hidden cases never get a hint.
 """
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from grader import settings
 from grader.declare import exercise as exercises
 from grader.pipeline import compare, splice
 
@@ -99,7 +99,7 @@ def recognise(ex, item, got, worker, options=None, source=None):
             return ties["advice"]
         return ""
     except Exception:  # noqa: BLE001 - no hint rather than no grade
-        if os.environ.get("JUDGE_DEBUG"):
+        if settings.debug():
             raise
         return ""
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.inert import inert
+from grader.settings import DEFAULTS
 
-MAX_BYTES = 256 * 1024
+MAX_BYTES = DEFAULTS.max_submission_bytes
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,16 @@ import tempfile
 import time
 
 import grader
+from grader import processes
+from grader import settings as judge_settings
 from grader.pipeline import sandbox
 from grader.box import kernel, wire
 from grader.errors import InternalError, JudgeError
+from grader.settings import DEFAULTS
 
-BACKSTOP_SECONDS = 15.0          # beyond the case's own limit: a hung worker
-BOOT_SECONDS = 30.0              # longest a worker may take to start and build its box
+BACKSTOP_SECONDS = DEFAULTS.worker_backstop_seconds
+CLOSE_SECONDS = DEFAULTS.worker_close_seconds
+BOOT_SECONDS = DEFAULTS.worker_boot_seconds
 RESPONSE_CAP = 1 << 31
 CASE_KEYS = ("params", "time_limit", "memory_limit", "output_limit", "result_limit")
 WORKER_ENV = ("LANG", "LC_ALL", "LD_LIBRARY_PATH")
@@ -127,8 +131,8 @@ class Worker:
                 self.scratch = tempfile.mkdtemp(prefix="judge-worker-")
                 os.chmod(self.scratch, 0o700)
                 message["scratch"] = self.scratch
-            if os.environ.get("JUDGE_DEBUG_LOG"):
-                message["debug_log"] = os.environ["JUDGE_DEBUG_LOG"]
+            if judge_settings.current().debug_log:
+                message["debug_log"] = judge_settings.current().debug_log
             self.settings = settings
             try:
                 wire.write_all(self.request_w, wire.json_frame(message))
@@ -245,40 +249,25 @@ class Worker:
         return envelope, result, output
 
     def kill(self):
-        if self.process is None:
-            return
-        try:
-            self.process.send_signal(signal.SIGKILL)
-        except (ProcessLookupError, OSError):
-            pass
-        self._reap()
+        """End the worker at once (and with it its box)."""
+        if self.process is not None:
+            self._end(grace=0)
 
     def close(self):
-        if self.process is None:
-            return
+        """Let the worker end by itself (no more requests), then kill what is left."""
+        if self.process is not None:
+            self._end(grace=CLOSE_SECONDS)
+
+    def _end(self, grace):
         try:
             os.close(self.request_w)
-        except OSError:
+        except (OSError, TypeError):
             pass
         self.request_w = None
-        try:
-            self.process.wait(timeout=2.0)
-        except subprocess.TimeoutExpired:
-            pass
-        self.kill()
-
-    def _reap(self):
-        try:
-            self.process.wait()
-        except (OSError, subprocess.SubprocessError):
-            pass
+        status = processes.end(self.process.pid, grace)
+        self.process.returncode = status if status is not None else -signal.SIGKILL
         self.reader.close()
         os.close(self.reader.fd)
-        if self.request_w is not None:
-            try:
-                os.close(self.request_w)
-            except OSError:
-                pass
         if self.scratch:
             shutil.rmtree(self.scratch, ignore_errors=True)
         self.process = self.request_w = self.reader = self.settings = self.hello = None

@@ -7,25 +7,14 @@ grade when one that keeps files out of reach is missing; ``strict`` refuses
 without every layer; ``off`` keeps only the limits and a private folder.
 """
 
-import os
 import sys
 
-from grader.box.worker import LAYERS, MODES, describe_missing  # noqa: F401 - the judge's view of them
-from grader.errors import JudgeError
-
-DEFAULT_MODE = "auto"
-MODE_VARIABLE = "JUDGE_SANDBOX"
-
+from grader import settings
+from grader.box.worker import describe_missing
 
 def default_mode():
     """The mode from JUDGE_SANDBOX, or auto; JudgeError names a bad value."""
-    value = os.environ.get(MODE_VARIABLE, "").strip().lower()
-    if not value:
-        return DEFAULT_MODE
-    if value not in MODES:
-        raise JudgeError(f"{MODE_VARIABLE}={os.environ[MODE_VARIABLE]!r}: must be auto, strict or off; "
-                         f"fix or unset it")
-    return value
+    return settings.current().sandbox
 
 
 _warned = set()

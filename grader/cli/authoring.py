@@ -1,0 +1,144 @@
+"""The commands around grading: `judge list`, `show`, `init`, `cases validate`,
+`new-case` and, for instructors, `check`."""
+
+import sys
+
+import click
+
+from grader.cli import options
+from grader.cli.files import emit
+from grader.cli.group import main
+from grader.declare import cases as case_files
+from grader.declare import exercise
+from grader.errors import EXIT_AC, EXIT_NOT_AC, JudgeError
+
+
+@main.command("list")
+def list_exercises():
+    """List the exercises with their titles and case counts."""
+    ids = exercise.available()
+    if not ids:
+        raise JudgeError("no exercises found under exercises/")
+    rows = []
+    for exercise_id in ids:
+        ex = exercise.load(exercise_id)
+        try:
+            found = case_files.load(ex)
+            count = f"{len(found)} cases ({sum(c.public for c in found)} public)"
+        except JudgeError as err:
+            count = f"cases broken: {err}"
+        rows.append((exercise_id, ex.display_title("en"), count))
+    width = max(len(r[0]) for r in rows)
+    title_width = max(len(r[1]) for r in rows)
+    for exercise_id, title, count in rows:
+        click.echo(f"{exercise_id:<{width}}  {title:<{title_width}}  {count}")
+
+
+@main.group()
+def cases():
+    """Work with YAML case files."""
+
+
+@cases.command("validate")
+@click.argument("path", required=False, type=click.Path())
+def validate(path):
+    """Check case files (default: every exercise's cases) against the schema."""
+    count, problems = case_files.validate(path)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found "
+                   f"({count} valid cases)", err=True)
+        sys.exit(EXIT_NOT_AC)
+    click.echo(f"ok: {count} cases valid")
+
+
+@main.command("new-case")
+@click.argument("exercise_id")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write the template to this file (refuses to overwrite one).")
+def new_case(exercise_id, output):
+    """Print a commented case-file template with EXERCISE_ID's parameters."""
+    from grader import scaffold
+    ex = exercise.load(exercise_id)
+    text = scaffold.case_template(ex, _cases_or_none(ex))
+    if output:
+        from pathlib import Path
+        if Path(output).exists():
+            raise JudgeError(f"{output}: already exists; choose another file name or delete it first")
+        emit(text.rstrip("\n"), output)
+        click.echo(f"wrote {output}: fill it in, then run `judge cases validate {output}`")
+    else:
+        click.echo(text, nl=False)
+
+
+def _cases_or_none(ex):
+    try:
+        return case_files.load(ex)
+    except JudgeError:
+        return []
+
+
+@main.command("init")
+@click.argument("exercise_id")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def init(exercise_id, file, force):
+    """Write the skeleton of EXERCISE_ID to FILE (default: EXERCISE_ID.py) to fill in."""
+    from grader import scaffold
+    ex = exercise.load(exercise_id)
+    target = scaffold.write_skeleton(ex, file or f"{ex.id}.py", force)
+    click.echo(f"wrote {target}: write your code between the Begin and End markers, then run "
+               f"`judge grade {target} -e {ex.id}`")
+
+
+@main.command("show")
+@click.argument("exercise_id")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the statement.")
+def show(exercise_id, lang):
+    """Print the statement of EXERCISE_ID and its public cases."""
+    from grader import scaffold
+    ex = exercise.load(exercise_id)
+    text = scaffold.statement(ex, lang)
+    click.echo(text)
+    click.echo("")
+    click.echo(scaffold.public_table(ex, case_files.load(ex)))
+
+
+@main.command("check")
+@click.argument("exercise_id", required=False)
+@click.option("--all", "check_all", is_flag=True, help="Check every exercise.")
+@options.cases
+@click.option("--jobs", "-j", type=click.IntRange(min=1, max=64), default=1, show_default=True,
+              help="Workers grading mutants at once.")
+def check(exercise_id, check_all, cases_path, jobs):
+    """For instructors: is EXERCISE_ID ready, and are its cases strong?
+
+    Exit 0 only when, for each exercise, the case files validate, the
+    reference passes every case and agrees with finite differences, the
+    unfilled skeleton fails, and every mutant of the reference is caught by
+    a case or shown equivalent to it.
+    """
+    import time
+    from grader.check import steps as checking
+    from grader.pipeline.run import Worker
+    if check_all == bool(exercise_id):
+        raise JudgeError("give one EXERCISE_ID or --all (see `judge list`)")
+    if check_all and cases_path:
+        raise JudgeError("--cases works with one EXERCISE_ID, not with --all")
+    ids = exercise.available() if check_all else [exercise_id]
+    for one in ids:
+        exercise.load(one)                  # every id and declaration is fine before any work
+    started = time.monotonic()
+    results = []
+    with Worker().start() as worker:
+        for one in ids:
+            result = checking.check(one, worker, cases_path, jobs)
+            results.append(result)
+            click.echo(checking.render(result))
+    ready = sum(r.ok for r in results)
+    if len(results) > 1:
+        click.echo(f"{len(results)} exercises: {ready} ready, {len(results) - ready} not ready "
+                   f"({time.monotonic() - started:.1f} s)")
+    sys.exit(EXIT_AC if ready == len(results) else EXIT_NOT_AC)

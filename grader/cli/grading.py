@@ -1,0 +1,93 @@
+"""`judge grade` and `judge batch`: one submission, or a whole class."""
+
+import sys
+
+import click
+
+from grader import settings
+from grader.cli import options
+from grader.cli.files import emit
+from grader.cli.group import main
+from grader.errors import EXIT_AC, EXIT_INTERNAL, EXIT_NOT_AC, JudgeError
+from grader.output import report
+
+
+@main.command()
+@click.argument("submission", type=click.Path(exists=True, dir_okay=False))
+@options.exercise
+@options.grading
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "gradescope", "junit"]),
+              default="text", show_default=True,
+              help="gradescope writes Gradescope's results.json; junit a JUnit XML report.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file.")
+@click.option("--view", type=click.Choice(settings.VIEWS), default="student",
+              show_default=True,
+              help="student names hidden cases only by number; instructor shows their real names.")
+def grade(submission, exercise_id, fmt, time_limit, memory_limit, cases_path, output, cache,
+          view, sandbox_mode):
+    """Grade SUBMISSION, a filled-in skeleton file."""
+    from grader.pipeline.grade import Options, grade as run_grade
+    mode = sandbox_mode
+    result = run_grade(submission, exercise_id,
+                       Options(cases_path, time_limit, memory_limit, use_cache=cache, sandbox=mode))
+    if fmt == "text":
+        text = report.to_text(result, colour=output is None and report.use_colour(), view=view)
+    else:
+        text = _render(fmt, [(_student_id(submission), result)], single=True, view=view)
+    emit(text, output)
+    if str(result.verdict) == "IE":
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(EXIT_AC if str(result.verdict) == "AC" else EXIT_NOT_AC)
+
+
+def _student_id(path):
+    from pathlib import Path
+    from grader.inert import inert
+    return inert(Path(path).stem)                  # as judge batch does: a file name is the student's
+
+
+def _render(fmt, results, single=False, view="instructor"):
+    from grader.output import export
+    if fmt == "json":
+        return report.to_json(results[0][1], view) if single else export.to_batch_json(results)
+    if fmt == "gradescope":
+        return export.to_gradescope(results[0][1]) if single else export.to_batch_gradescope(results)
+    if fmt == "junit":
+        return export.to_junit(results)
+    return export.to_csv(results)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@options.exercise
+@options.grading
+@click.option("--jobs", "-j", type=click.IntRange(min=1, max=256),
+              help="Submissions graded at once [default: the machine's cores].")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "junit", "gradescope"]),
+              default="csv", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="Write the grades to this file (default: standard output).")
+def batch(paths, exercise_id, jobs, fmt, time_limit, memory_limit, cases_path, output, cache,
+          sandbox_mode):
+    """Grade every submission in PATHS (files, folders or globs) in parallel.
+
+    The student id is the file name without .py, or the name of the student's
+    folder. Prints the grades (CSV by default) and a summary; exit 0 once
+    every submission is graded.
+    """
+    from grader import batch as batching
+    from grader.output import export
+    from grader.pipeline.grade import Options
+    entries = batching.collect(paths)
+    options = Options(cases_path, time_limit, memory_limit, use_cache=cache,
+                      sandbox=sandbox_mode)
+    summary_stream = sys.stdout if output else sys.stderr
+    if sys.stderr.isatty():
+        with click.progressbar(length=len(entries), label="grading", file=sys.stderr,
+                               show_pos=True, show_eta=True) as bar:
+            results = batching.grade_all(exercise_id, entries, options, jobs,
+                                         on_done=lambda entry, result: bar.update(1))
+    else:
+        results = batching.grade_all(exercise_id, entries, options, jobs)
+    emit(_render(fmt, results), output)
+    click.echo(export.summary_text(export.summary(results)), file=summary_stream)
