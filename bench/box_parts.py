@@ -49,9 +49,10 @@ sys.path.insert(0, tree)
 import grader
 assert os.path.realpath(grader.__file__).startswith(os.path.realpath(tree) + os.sep)
 from grader.declare import exercise
-from grader.pipeline import grade, run
+from grader.answers import expected
+from grader.pipeline import execute, grade, run
 ex = exercise.load(sys.argv[2])
-request = grade.shared_request(ex, "", grade.Options())
+request = execute.shared_request(ex, "", grade.Options())
 samples = int(sys.argv[3])
 out = {}
 
@@ -153,10 +154,10 @@ BOX_RUN = PRELUDE + r"""
 from grader.pipeline import read, splice
 options = grade.Options(cases=sys.argv[4])
 ex, case_list = grade.load_exercise(sys.argv[2], options)
-item = grade.prepare(ex, case_list)[0]
+item = expected.prepare(ex, case_list)[0]
 source = splice.splice(ex.skeleton.read_text(), read.read(sys.argv[5]).text).source
-shared = grade.shared_request(ex, source, options)
-case = dict(grade._case_request(item.case, item.expected, options), inputs=list(item.inputs_npy()))
+shared = execute.shared_request(ex, source, options)
+case = dict(execute.case_request(item.case, item.expected, options), inputs=list(item.inputs_npy()))
 frames = [list(item.inputs_npy().values())]
 
 def runs():

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader import processes
-from grader.pipeline import read, run
+from grader.answers import secrecy
+from grader.pipeline import read
 from grader.box import wire as channel
 from grader.inert import inert
 from grader.output import report as text_report
@@ -125,7 +126,7 @@ def _grade_here(exercise_id, entries, options, on_done):
 
 
 def _grade_in_processes(exercise_id, entries, options, jobs, on_done):
-    if run.secrets_held():
+    if secrecy.held():
         raise InternalError("batch grading must start before any reference is loaded")
     judges = []
     for _ in range(jobs):

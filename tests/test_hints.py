@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, SUBMISSIONS
+from grader.answers import mistakes
 from grader.pipeline import compare, hints
 from grader.declare import exercise
 from grader.pipeline.verdict import Verdict
@@ -20,7 +21,7 @@ def first_failing_public(report):
 
 def test_every_exercise_declares_known_mistakes():
     for exercise_id in exercise.available():
-        found = hints.known(exercise.load(exercise_id))
+        found = mistakes.known(exercise.load(exercise_id))
         assert len(found) >= 4, exercise_id
         for mistake in found:
             assert mistake.description and mistake.catch, mistake.path
@@ -33,7 +34,7 @@ def test_a_known_mistake_is_named_when_a_submission_makes_it(grade_file, path):
     assert report.verdict in (Verdict.WA, Verdict.RE)
     failing = first_failing_public(report)
     assert failing is not None, "no public case shows the mistake"
-    description = next(m.description for m in hints.known(exercise.load(path.parent.name))
+    description = next(m.description for m in mistakes.known(exercise.load(path.parent.name))
                        if m.path == path)
     if failing.verdict is Verdict.WA:
         assert failing.hint == description
@@ -86,7 +87,7 @@ def test_hints_can_be_turned_off(grade_file):
 
 
 def test_tie_advice_needs_ties_in_the_input():
-    from grader.pipeline.grade import Prepared
+    from grader.answers.expected import Prepared
     from grader.declare.cases import Case, Draw
     ex = exercise.load("maxpool_backward")
     x = np.arange(2 * 1 * 4 * 4, dtype=float).reshape(2, 1, 4, 4)
@@ -98,7 +99,7 @@ def test_tie_advice_needs_ties_in_the_input():
 
 
 def test_recognise_never_raises(monkeypatch):
-    from grader.pipeline.grade import Prepared
+    from grader.answers.expected import Prepared
     monkeypatch.delenv("JUDGE_DEBUG", raising=False)
     ex = exercise.load("conv_backward")
     result = {name: np.zeros(2) for name in ex.outputs}

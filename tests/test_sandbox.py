@@ -199,9 +199,9 @@ def test_ctrl_c_ends_the_judge_with_one_line(tmp_path):
 
 def test_the_judge_itself_is_not_dumpable(grade_file):
     """Once it holds a reference, another process of the same user cannot read its memory."""
-    from grader.pipeline import run
+    from grader.answers import secrecy
     grade_file(SEED_FILE, cases=CONV_CASES)
-    assert run._secrets_loaded
+    assert secrecy.held()
     assert kernel.libc().prctl(3, 0, 0, 0, 0) == 0       # PR_GET_DUMPABLE
 
 
@@ -269,11 +269,11 @@ def test_a_run_whose_setup_fails_gets_a_new_box_and_is_the_judges_fault():
     reports a fault of the box, the judge replaces the worker (a new box)
     and tries once more, then says so; the worker after it grades normally."""
     from grader.declare import exercise as exercises
-    from grader.pipeline import grade as grading
+    from grader.pipeline import execute, grade as grading
     from grader.pipeline.run import Worker
     ex = exercises.load("conv_backward")
     source = (ROOT / "tests" / "submissions" / "conv_backward" / "correct_seed.py").read_text()
-    shared = grading.shared_request(ex, source, grading.Options())
+    shared = execute.shared_request(ex, source, grading.Options())
     spec = {"params": {}, "time_limit": 1, "memory_limit": "lots", "output_limit": 1 << 20,
             "result_limit": 1 << 20}
     with Worker().start() as worker:

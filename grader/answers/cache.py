@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from grader import __version__
-from grader.answers import expected
+from grader.answers import reference
 from grader.declare import inputs
 from grader import settings
 
@@ -28,7 +28,7 @@ def folder():
 def key(ex, case_list):
     digest = hashlib.sha256()
     for path in [ex.reference, ex.folder / "exercise.yaml", Path(inputs.__file__),
-                 *map(Path, expected.helper_paths(ex).values())]:
+                 *map(Path, reference.helper_paths(ex).values())]:
         digest.update(str(path.name).encode())
         digest.update(Path(path).read_bytes())
     for case in case_list:

@@ -1,117 +1,52 @@
-"""Expected results: the hidden reference, driven in the judge's own process.
+"""Expected results: the reference's outputs on a case, and every case prepared once.
 
-Only the judge imports this module. Loading a reference marks the judge as
-holding secrets, so no worker is forked from it afterwards.
+``prepare`` draws each case's inputs and finds its expected results, from the
+disk cache when it holds them, else by running the reference here, in the
+judge (never in a worker).
 """
 
-import contextlib
-import importlib.util
-import sys
-import types
+from dataclasses import dataclass
 
 import numpy as np
 
-from grader.pipeline import run
+from grader.answers import cache, reference, secrecy
 from grader.box import drive
+from grader.box import wire
+from grader.declare import inputs
 from grader.errors import InternalError
 
-_CLASSES = {}
+
+@dataclass
+class Prepared:
+    """What the judge knows about a case before running anything."""
+    case: object
+    arrays: dict
+    expected: dict
+    encoded: dict = None        # the inputs as npy bytes, made once for every submission
+
+    def inputs_npy(self):
+        if self.encoded is None:
+            self.encoded = {name: wire.encode_array(a) for name, a in self.arrays.items()}
+        return self.encoded
 
 
-@contextlib.contextmanager
-def _helpers_importable(helpers):
-    """Make the exercise's helper modules importable by their plain names."""
-    saved = {h: sys.modules.get(h) for h in helpers}
-    try:
-        for helper, helper_path in helpers.items():
-            spec = importlib.util.spec_from_file_location(helper, helper_path)
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            sys.modules[helper] = module
-        yield
-    finally:
-        for helper, previous in saved.items():
-            if previous is None:
-                sys.modules.pop(helper, None)
-            else:
-                sys.modules[helper] = previous
-
-
-def _load_module(path, name, helpers):
-    """Import ``path`` as ``name`` with the exercise's helper modules importable."""
-    with _helpers_importable(helpers):
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-
-
-_TRUSTED = {}
-
-
-def trusted_outputs(ex, source, label, case, arrays):
-    """Outputs of instructor code (a known mistake) on one case, run here like
-    the reference: {output: array or None}, or None when it does not load or run.
-
-    Known mistakes are the instructor's own files, as trusted as the reference
-    and just as secret, so they run in the judge and never pass through a
-    process that later runs student code. `judge check` runs them in the
-    sandbox, with limits, like any submission.
-    """
-    key = (ex.id, label, hash(source))
-    if key not in _TRUSTED:
-        run.secrets_loaded()
-        try:
-            with _helpers_importable(helper_paths(ex)):
-                module = types.ModuleType(f"_mistake_{ex.id}")
-                exec(compile(source, label, "exec"), module.__dict__)
-            _TRUSTED[key] = getattr(module, ex.class_name, None)
-        except Exception:  # noqa: BLE001 - a broken known mistake gives no hint, not a crash
-            _TRUSTED[key] = None
-    cls = _TRUSTED[key]
-    if not isinstance(cls, type):
-        return None
-    names = dict(case.params)
-    names.update({k: v.copy() for k, v in arrays.items()})
-    try:
-        values = drive.drive(cls, drive.plan(ex), names)
-    except drive.StepFailed:
-        return None
-    found = {}
-    for name, value in values.items():
-        try:
-            array = None if value is drive.MISSING or value is None else np.array(value, copy=True)
-        except Exception:  # noqa: BLE001
-            array = None
-        found[name] = array if array is not None and array.dtype.kind in "biuf" else None
-    return found
-
-
-def helper_paths(ex):
-    return {name: str(ex.helpers_dir / f"{name}.py") for name in ex.helpers}
-
-
-def reference_class(ex):
-    key = (ex.id, str(ex.reference))
-    if key not in _CLASSES:
-        run.secrets_loaded()
-        if not ex.reference.is_file():
-            raise InternalError(f"{ex.reference}: the reference for {ex.id} is missing")
-        try:
-            module = _load_module(ex.reference, f"_reference_{ex.id}", helper_paths(ex))
-        except Exception as err:
-            raise InternalError(f"{ex.reference}: the reference does not load: "
-                                f"{type(err).__name__}: {err}") from None
-        cls = getattr(module, ex.class_name, None)
-        if not isinstance(cls, type):
-            raise InternalError(f"{ex.reference}: defines no class {ex.class_name}")
-        _CLASSES[key] = cls
-    return _CLASSES[key]
+def prepare(ex, case_list, use_cache=True):
+    """Inputs and expected results of every case, computed once per case set."""
+    cached = cache.load(ex, case_list) if use_cache else None
+    drawn = [inputs.draw(ex, case) for case in case_list]
+    if cached is None:
+        cls = reference.reference_class(ex)
+        cached = [compute(ex, case, arrays, cls) for case, arrays in zip(case_list, drawn)]
+        if use_cache:
+            cache.store(ex, case_list, cached)
+    else:
+        secrecy.loaded()
+    return [Prepared(case, arrays, found) for case, arrays, found in zip(case_list, drawn, cached)]
 
 
 def compute(ex, case, arrays, cls=None):
     """The reference's outputs for one case, as plain float64/int arrays."""
-    cls = cls or reference_class(ex)
+    cls = cls or reference.reference_class(ex)
     names = dict(case.params)
     names.update({k: v.copy() for k, v in arrays.items()})
     try:

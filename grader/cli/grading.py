@@ -8,7 +8,7 @@ from grader import settings
 from grader.cli import options
 from grader.cli.files import emit
 from grader.cli.group import main
-from grader.errors import EXIT_AC, EXIT_INTERNAL, EXIT_NOT_AC, JudgeError
+from grader.errors import EXIT_AC, EXIT_INTERNAL, EXIT_NOT_AC
 from grader.output import report
 
 

@@ -1,63 +1,23 @@
-"""The whole path of one submission: read -> splice -> run (sandboxed) -> compare -> report.
+"""The whole path of one submission: read -> splice -> execute (in the box) -> decide -> report.
 
 ``grade()`` never raises for anything a submission does; problems with the
 judge's own inputs (unknown exercise, broken case file) raise JudgeError
 before any grading starts.
 """
 
-from dataclasses import dataclass
-
 from grader import settings
+from grader.answers import expected
 from grader.declare import cases as case_files
-from grader.answers import cache, expected
-from grader.pipeline import compare, decide, decode, feedback, hints, read, run
-from grader.declare import exercise, inputs
-from grader.pipeline import sandbox, splice
-from grader.box import wire as channel
-from grader.pipeline.decode import Returned
+from grader.declare import exercise
 from grader.errors import JudgeError
-from grader.pipeline.feedback import OUTPUT_LIMIT
 from grader.inert import inert
-from grader.pipeline.run import Worker, WorkerLost
+from grader.pipeline import compare, decide, decode, execute, feedback, hints, read, splice
+from grader.pipeline.decode import Returned
+from grader.pipeline.options import Options
+from grader.pipeline.run import Worker
 from grader.pipeline.verdict import CaseResult, Report, Verdict
 
-
-@dataclass
-class Options:
-    cases: str = None
-    time_limit: float = None
-    memory_limit: int = None
-    use_cache: bool = True
-    hints: bool = True          # name known mistakes on public cases (grader.pipeline.hints)
-    sandbox: str = None         # auto | strict | off; None: JUDGE_SANDBOX or auto (grader.pipeline.sandbox)
-
-
-@dataclass
-class Prepared:
-    """What the judge knows about a case before running anything."""
-    case: object
-    arrays: dict
-    expected: dict
-    encoded: dict = None        # the inputs as npy bytes, made once for every submission
-
-    def inputs_npy(self):
-        if self.encoded is None:
-            self.encoded = {name: channel.encode_array(a) for name, a in self.arrays.items()}
-        return self.encoded
-
-
-def prepare(ex, case_list, use_cache=True):
-    """Inputs and expected results of every case, computed once per case set."""
-    cached = cache.load(ex, case_list) if use_cache else None
-    drawn = [inputs.draw(ex, case) for case in case_list]
-    if cached is None:
-        cls = expected.reference_class(ex)
-        cached = [expected.compute(ex, case, arrays, cls) for case, arrays in zip(case_list, drawn)]
-        if use_cache:
-            cache.store(ex, case_list, cached)
-    else:
-        run.secrets_loaded()
-    return [Prepared(case, arrays, found) for case, arrays, found in zip(case_list, drawn, cached)]
+__all__ = ["Options", "grade", "grade_text", "ready", "load_exercise", "case_labels"]
 
 
 def load_exercise(exercise_id, options):
@@ -74,8 +34,8 @@ def ready(exercise_id, options, worker):
     """Load the exercise and its cases, let ``worker`` (started before any
     reference is loaded) build its sandbox meanwhile, and prepare every case."""
     ex, case_list = load_exercise(exercise_id, options)
-    worker.warm(shared_request(ex, "", options))
-    return ex, prepare(ex, case_list, options.use_cache)
+    worker.warm(execute.shared_request(ex, "", options))
+    return ex, expected.prepare(ex, case_list, options.use_cache)
 
 
 def grade(path, exercise_id, options=None, worker=None):
@@ -107,7 +67,7 @@ def grade_text(ex, submission, prepared, options, worker):
                      f"the Begin/End markers; those changes were ignored: only the code between "
                      f"the markers is graded.")
     place = _placer(spliced, submission.text.split("\n"))
-    shared = shared_request(ex, spliced.source, options)
+    shared = execute.shared_request(ex, spliced.source, options)
     labels = case_labels([item.case for item in prepared])
     # Public cases run first, in runs of their own: what they print is shown,
     # so no hidden case's parameters or inputs may be in that process.
@@ -121,7 +81,7 @@ def grade_text(ex, submission, prepared, options, worker):
     for _, group in sorted(groups.items()):
         if compile_error is not None:
             continue
-        cases = [(_case_request(prepared[i].case, prepared[i].expected, options),
+        cases = [(execute.case_request(prepared[i].case, prepared[i].expected, options),
                   prepared[i].inputs_npy()) for i in group]
         for index, (spec, _), answer in zip(group, cases, worker.run_cases(shared, cases)):
             if compile_error is None:
@@ -218,26 +178,6 @@ def _compare(ex, case, returned, expected_arrays):
     return mismatches, correct, hint
 
 
-def run_source(ex, case, source, arrays, expected_arrays, worker, options=None):
-    """The outputs of a complete file (already spliced) on one case, or None.
-
-    For instructor code that must still run like a submission (mutants of the
-    reference, known mistakes): in the worker, never in the judge. None when
-    the run did not end normally with every output read back.
-    """
-    request = _request(ex, case, source, expected_arrays, options or Options())
-    try:
-        envelope, result, _ = worker.run(request, arrays)
-    except WorkerLost:
-        return None
-    if envelope.get("state") != "exited" or envelope.get("exit_code") != 0 or not result:
-        return None
-    returned = decode.decode(result, ex.outputs, expected_arrays)
-    if not isinstance(returned, Returned) or returned.problem:
-        return None
-    return returned.arrays()
-
-
 def _compile_error(ex, label, prepared, message, notes=()):
     labels = case_labels([p.case for p in prepared])
     results = [CaseResult(p.case.name, Verdict.CE, 0, p.case.points, 0.0, p.case.visibility,
@@ -245,33 +185,3 @@ def _compile_error(ex, label, prepared, message, notes=()):
                for p, text in zip(prepared, labels)]
     return Report(ex.id, inert(label), results, verdict=Verdict.CE, notes=list(notes),
                   compile_error=inert(message))
-
-
-def shared_request(ex, source, options):
-    """What every case of one submission shares: the code, how to drive it, the sandbox."""
-    from grader.box.drive import plan
-    request = plan(ex)
-    request.update(
-        source=source,
-        **{"class": ex.class_name},
-        helpers=expected.helper_paths(ex),
-        sandbox=options.sandbox or sandbox.default_mode(),
-    )
-    return request
-
-
-def _case_request(case, expected_arrays, options):
-    """One case's part of a request: its parameters and limits."""
-    size = sum(a.nbytes for a in expected_arrays.values())
-    return {
-        "params": dict(case.params),
-        "time_limit": options.time_limit or case.time_limit,
-        "memory_limit": options.memory_limit or case.memory_limit,
-        "output_limit": OUTPUT_LIMIT,
-        "result_limit": 4 * size + (1 << 20),
-    }
-
-
-def _request(ex, case, source, expected_arrays, options):
-    """A complete request for a single case."""
-    return dict(shared_request(ex, source, options), **_case_request(case, expected_arrays, options))

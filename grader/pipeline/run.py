@@ -23,7 +23,7 @@ import grader
 from grader import processes
 from grader import settings as judge_settings
 from grader.pipeline import sandbox
-from grader.box import kernel, wire
+from grader.box import wire
 from grader.errors import InternalError, JudgeError
 from grader.settings import DEFAULTS
 
@@ -35,23 +35,6 @@ CASE_KEYS = ("params", "time_limit", "memory_limit", "output_limit", "result_lim
 WORKER_ENV = ("LANG", "LC_ALL", "LD_LIBRARY_PATH")
 BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); del sys.argv[1:]; "
         "from grader.box import worker; worker.main({request}, {response})")
-
-_secrets_loaded = False
-
-
-def secrets_loaded():
-    """Called when the judge loads a reference or expected results: from now
-    on, no other process of the same user may read the judge's memory."""
-    global _secrets_loaded
-    if not _secrets_loaded:
-        kernel.set_dumpable(False)
-    _secrets_loaded = True
-
-
-def secrets_held():
-    """Whether this process has loaded a reference or expected results."""
-    return _secrets_loaded
-
 
 class WorkerLost(Exception):
     """The worker died or stopped answering while running a case."""
