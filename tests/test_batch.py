@@ -19,7 +19,8 @@ from grader.declare import exercise
 from grader.output import export
 from grader.declare.cases import load as load_cases
 from grader.errors import JudgeError
-from grader.pipeline.grade import Options, prepare
+from grader.answers.expected import prepare
+from grader.pipeline.grade import Options
 from grader.pipeline.verdict import Verdict
 from helpers import SEED_CONV, case_file, fill, write
 
@@ -162,7 +163,11 @@ def test_junit_report(grade_file, tmp_path):
 def test_junit_survives_control_characters(grade_file, tmp_path):
     text = fill("conv_backward", "print('\\x01\\x1b[31m')\nraise ValueError('bad \\x07 bell')")
     report = grade_file(write(tmp_path, "s.py", text), cases=str(case_file(tmp_path, QUICK)))
-    ET.fromstring(export.to_junit([("s", report)]).encode())
+    xml = export.to_junit([("s", report)])
+    assert [ch for ch in xml if ord(ch) < 32 and ch != "\n"] == []
+    public = ET.fromstring(xml.encode()).find("testsuite").find("testcase")
+    assert public.get("name") == "pub"
+    assert public.find("error").get("message") == "ValueError: bad \\x07 bell in backward"
 
 
 def test_csv_quotes_and_neutralises_formulas(grade_file, tmp_path):

@@ -58,7 +58,7 @@ def test_file_level_problems(tmp_path, text, expected):
         assert problems == []
         return
     assert len(problems) == 1, problems
-    assert problems[0].startswith(str(tmp_path.name)) or "c.yaml" in problems[0]
+    assert problems[0].startswith(f"{cases.display(tmp_path / 'c.yaml')}: "), problems[0]
     assert expected in problems[0], problems[0]
 
 

@@ -10,7 +10,8 @@ import time
 import pytest
 
 from conftest import ROOT
-from grader.check import steps as check, mutate
+from grader import check
+from grader.check import mutate
 from grader.declare import exercise
 from helpers import BEGIN, END, case_file
 
@@ -405,3 +406,34 @@ def test_a_reference_that_raises_fails_the_second_check(project, worker):
     result = check.check("softmax_with_loss_backward", worker)
     assert [line.ok for line in result.lines] == [True, False]
     assert "failed on case" in result.lines[1].text and "ZeroDivisionError" in result.lines[1].text
+
+
+# ---------------------------------------------------------------- the package's own layers
+
+LAYERS = ("mutate", "gradients", "probes", "advice", "wrongs", "render", "orchestrate")
+
+
+def check_imports(path):
+    """The grader.check modules a file imports, lazy imports included."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [f"{node.module}.{a.name}" for a in node.names]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if parts[:2] == ["grader", "check"]:
+                found.add(parts[2] if len(parts) > 2 else "grader.check itself")
+    return found
+
+
+def test_the_check_modules_import_only_the_layers_below_them():
+    folder = ROOT / "grader" / "check"
+    assert {p.stem for p in folder.glob("*.py")} == set(LAYERS) | {"__init__"}
+    for index, name in enumerate(LAYERS):
+        imported = check_imports(folder / f"{name}.py")
+        assert imported <= set(LAYERS[:index]), f"{name} imports {sorted(imported - set(LAYERS[:index]))}"
+    assert check_imports(folder / "__init__.py") <= set(LAYERS)

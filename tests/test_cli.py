@@ -52,10 +52,11 @@ def test_grade_wrong_answer_exit_code_and_text():
 def test_hidden_case_details_never_reach_json():
     done = judge("grade", WRONG, "--exercise", "conv_backward", "--format", "json")
     doc = json.loads(done.stdout)
-    for case in doc["cases"]:
-        if case["visibility"] == "hidden":
-            assert case["details"] == [] and case["output"] is None and case["hint"] is None
-            assert "expected" not in case["message"]
+    hidden = [case for case in doc["cases"] if case["visibility"] == "hidden"]
+    assert hidden
+    for case in hidden:
+        assert case["details"] == [] and case["output"] is None and case["hint"] is None
+        assert "expected" not in case["message"]
 
 
 def test_output_file(tmp_path):

@@ -20,6 +20,7 @@ def first_failing_public(report):
 
 
 def test_every_exercise_declares_known_mistakes():
+    assert len(exercise.available()) >= 6
     for exercise_id in exercise.available():
         found = mistakes.known(exercise.load(exercise_id))
         assert len(found) >= 4, exercise_id
@@ -28,19 +29,55 @@ def test_every_exercise_declares_known_mistakes():
             assert "\n" not in mistake.description and len(mistake.description) < 240
 
 
-@pytest.mark.parametrize("path", MISTAKES, ids=[f"{p.parent.name}/{p.stem}" for p in MISTAKES])
+# mistakes that crash (col2im/im2col called with the wrong geometry): their public cases are RE,
+# and a runtime error carries its traceback, never a hint
+RAISING = {"avgpool_backward/col2im_default_stride", "conv_backward/col2im_default_pad",
+           "conv_backward/col2im_default_stride", "conv_forward/im2col_default_pad",
+           "maxpool_backward/col2im_default_stride"}
+
+
+def mistake_id(path):
+    return f"{path.parent.name}/{path.stem}"
+
+
+WRONG = [p for p in MISTAKES if mistake_id(p) not in RAISING]
+CRASHING = [p for p in MISTAKES if mistake_id(p) in RAISING]
+
+
+def test_the_crashing_mistakes_are_shipped():
+    assert sorted(mistake_id(p) for p in CRASHING) == sorted(RAISING)
+
+
+def assert_hidden_cases_bare(report):
+    hidden = [c for c in report.cases if c.visibility == "hidden"]
+    assert hidden
+    for case in hidden:
+        assert case.hint == "" and case.details == []
+
+
+@pytest.mark.parametrize("path", WRONG, ids=[mistake_id(p) for p in WRONG])
 def test_a_known_mistake_is_named_when_a_submission_makes_it(grade_file, path):
     report = grade_file(path, path.parent.name)
-    assert report.verdict in (Verdict.WA, Verdict.RE)
+    assert report.verdict is Verdict.WA
     failing = first_failing_public(report)
     assert failing is not None, "no public case shows the mistake"
+    assert failing.verdict is Verdict.WA
     description = next(m.description for m in mistakes.known(exercise.load(path.parent.name))
                        if m.path == path)
-    if failing.verdict is Verdict.WA:
-        assert failing.hint == description
-    for case in report.cases:
-        if case.visibility == "hidden":
-            assert case.hint == "" and case.details == []
+    assert failing.hint == description
+    assert_hidden_cases_bare(report)
+
+
+@pytest.mark.parametrize("path", CRASHING, ids=[mistake_id(p) for p in CRASHING])
+def test_a_known_mistake_that_crashes_shows_its_traceback_not_a_hint(grade_file, path):
+    report = grade_file(path, path.parent.name)
+    assert report.verdict is Verdict.RE
+    failing = first_failing_public(report)
+    assert failing is not None, "no public case shows the mistake"
+    assert failing.verdict is Verdict.RE
+    assert failing.hint == ""
+    assert failing.details and failing.details[0].startswith("line "), failing.details
+    assert_hidden_cases_bare(report)
 
 
 @pytest.mark.parametrize("exercise_id, name, words", [

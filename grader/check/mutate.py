@@ -12,23 +12,10 @@ import ast
 import copy
 from dataclasses import dataclass
 
+from grader.declare.spec import MUTATION_OPERATORS as OPERATORS
 from grader.pipeline import splice
 
-# operator -> what it imitates
-OPERATORS = {
-    "transpose": "a transpose dropped or its axes permuted",
-    "axis": "a reduction over the wrong axis",
-    "reduction": "sum and mean (or max and min) confused",
-    "sign": "a sign flipped",
-    "scale": "a factor or divisor dropped",
-    "off_by_one": "a size or index off by one",
-    "hyperparameter": "a hyper-parameter replaced by a constant",
-    "accumulate": "+= replaced by =",
-    "matmul": "the operands of a matrix product swapped",
-    "swap_args": "two arguments swapped",
-    "delete": "a statement left out",
-    "compare": "a comparison flipped",
-}
+__all__ = ["OPERATORS", "Mutant", "mutants"]
 
 _REDUCTIONS = {"sum", "mean", "max", "min", "argmax", "argmin", "prod", "repeat",
                "cumsum", "any", "all", "amax", "amin", "nansum", "concatenate", "stack"}

@@ -121,7 +121,7 @@ def check(exercise_id, check_all, cases_path, jobs):
     a case or shown equivalent to it.
     """
     import time
-    from grader.check import steps as checking
+    from grader import check as checking
     from grader.pipeline.run import Worker
     if check_all == bool(exercise_id):
         raise JudgeError("give one EXERCISE_ID or --all (see `judge list`)")
