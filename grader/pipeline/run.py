@@ -25,6 +25,7 @@ from grader import settings as judge_settings
 from grader.pipeline import sandbox
 from grader.box import wire
 from grader.errors import InternalError, JudgeError
+from grader.pipeline.decide import State
 from grader.settings import DEFAULTS
 
 BACKSTOP_SECONDS = DEFAULTS.worker_backstop_seconds
@@ -176,7 +177,7 @@ class Worker:
             asked = self._ask(request, cases)
             try:
                 for answer in asked:
-                    if answer[0].get("state") == "box_fault":
+                    if answer[0].get("state") == State.BOX_FAULT.value:
                         lost = answer[0].get("reason") or "the box failed"
                         break
                     answers.append(answer)
@@ -193,7 +194,7 @@ class Worker:
             yield from self.run_cases(request, rest, retries - 1)
             return
         for _ in rest:
-            yield {"state": "box_fault", "reason": lost, "wall_ms": 0.0}, b"", b""
+            yield {"state": State.BOX_FAULT.value, "reason": lost, "wall_ms": 0.0}, b"", b""
 
     def _ask(self, request, cases):
         specs = [dict(spec, inputs=list(arrays)) for spec, arrays in cases]
@@ -227,7 +228,7 @@ class Worker:
         spec = {key: request[key] for key in CASE_KEYS if key in request}
         shared = {key: value for key, value in request.items() if key not in CASE_KEYS}
         (envelope, result, output), = self.run_cases(shared, [(spec, arrays)])
-        if envelope.get("state") == "box_fault":
+        if envelope.get("state") == State.BOX_FAULT.value:
             raise WorkerLost(envelope.get("reason", ""))
         return envelope, result, output
 
