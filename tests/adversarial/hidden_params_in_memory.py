@@ -197,7 +197,7 @@ class Convolution:
             for ref in gc.get_referents(holder):
                 if ref is not wanted and isinstance(ref, dict) and len(ref) <= 64 and all(
                         type(ref.get(k)) is int and ref.get(k) == v for k, v in wanted.items()):
-                    found.append("own objects: the hidden parameters")
+                    found.append("own memory: the hidden parameters among its objects")
                     break
             if found:
                 break
