@@ -90,7 +90,9 @@ def grade(path, exercise_id, options=None, worker=None):
             worker.close()
 
 
-def grade_text(ex, submission, prepared, options, worker):
+def grade_text(ex, submission, prepared, options, worker, on_case=None):
+    """Grade one read submission; ``on_case(index, case_result)``, when given, is
+    called as soon as each case is decided (before hints are added at the end)."""
     label = submission.path
     if submission.problem:
         return _compile_error(ex, label, prepared, submission.problem)
@@ -128,6 +130,8 @@ def grade_text(ex, submission, prepared, options, worker):
                     compile_error = outcome
                 else:
                     outcomes[index] = (prepared[index], outcome, returned)
+                    if on_case is not None:
+                        on_case(index, outcome)
     if compile_error is not None:
         return _compile_error(ex, label, prepared, compile_error, notes)
     results = [outcomes[i] for i in range(len(prepared))]
