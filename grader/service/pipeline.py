@@ -1,0 +1,77 @@
+"""The one door from the service to the judge's pipeline.
+
+Every name the service uses from the rest of ``grader`` is taken here, so a
+reorganisation of the pipeline changes this file only.
+
+What the HTTP process may use is imported at the top: exercises, case files,
+statements, reports and exports, none of which loads a reference or an
+expected array. What grades (``grade``, which pulls in the expected results,
+their cache and the hints) is reached only through ``grading()``, called by
+judge processes alone.
+"""
+
+import hashlib
+from types import SimpleNamespace
+
+from .. import cases as _cases
+from .. import exercise as _exercise
+from .. import export as _export
+from .. import report as _report
+from .. import scaffold as _scaffold
+from ..errors import InternalError, JudgeError  # noqa: F401 - re-exported
+from ..inert import inert  # noqa: F401 - re-exported
+from ..read import MAX_BYTES  # noqa: F401 - the judge's own size cap for a submission
+from ..splice import BEGIN, END  # noqa: F401 - the markers of a skeleton
+from ..verdict import MEANING, CaseResult, Report, Verdict  # noqa: F401 - re-exported
+
+available = _exercise.available
+load_exercise = _exercise.load
+load_cases = _cases.load
+statement = _scaffold.statement
+LANGUAGES = _scaffold.LANGUAGES
+as_dict = _report.as_dict
+from_dict = _report.from_dict
+to_text = _report.to_text
+summary = _export.summary
+to_csv = _export.to_csv
+to_batch_json = _export.to_batch_json
+to_junit = _export.to_junit
+to_batch_gradescope = _export.to_batch_gradescope
+
+
+def case_names(case_list):
+    """What a student sees as each case's name (as the pipeline's report
+    labels them): public cases by name, hidden ones ``hidden 1``, ``hidden 2``..."""
+    names, hidden = [], 0
+    for case in case_list:
+        if case.public:
+            names.append(case.name)
+        else:
+            hidden += 1
+            names.append(f"hidden {hidden}")
+    return names
+
+
+def case_set_version(ex):
+    """A short stamp of what an exercise's results depend on besides the
+    submission: its declaration, skeleton and case files (read as bytes)."""
+    digest = hashlib.sha256()
+    files = [ex.folder / "exercise.yaml", ex.skeleton]
+    if ex.cases_dir.is_dir():
+        files += sorted(p for p in ex.cases_dir.iterdir() if p.suffix in (".yaml", ".yml"))
+    for path in files:
+        digest.update(path.name.encode() + b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"missing")
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def grading():
+    """The grading half of the pipeline, for judge processes only: importing it
+    loads the modules that compute and hold expected results."""
+    from .. import grade, read, run, sandbox
+    return SimpleNamespace(Options=grade.Options, ready=grade.ready, grade_text=grade.grade_text,
+                           Worker=run.Worker, read=read.read, default_mode=sandbox.default_mode)
