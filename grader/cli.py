@@ -339,3 +339,17 @@ def check(exercise_id, check_all, cases_path, jobs):
         click.echo(f"{len(results)} exercises: {ready} ready, {len(results) - ready} not ready "
                    f"({time.monotonic() - started:.1f} s)")
     sys.exit(EXIT_AC if ready == len(results) else EXIT_NOT_AC)
+
+
+def _add_service_commands():
+    """`judge serve`, `judge users`, `judge submit` (grader/service); they import
+    the server's libraries only when they run."""
+    try:
+        from .service.commands import COMMANDS
+    except ImportError:  # pragma: no cover - a partial install: the rest still works
+        return
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_service_commands()

@@ -32,6 +32,7 @@ LANGUAGES = _scaffold.LANGUAGES
 as_dict = _report.as_dict
 from_dict = _report.from_dict
 to_text = _report.to_text
+use_colour = _report.use_colour
 summary = _export.summary
 to_csv = _export.to_csv
 to_batch_json = _export.to_batch_json
