@@ -167,6 +167,8 @@ async def submission_events(submission_id: int, request: Request):
             else:
                 data = views.submission(store, now_row, user)
                 report = data.get("report") or {}
+                if report.get("compile_error"):          # no case ran: nothing to stream
+                    report = {}
                 for index, case in enumerate(report.get("cases", [])[sent:], sent):
                     yield _event("case", dict(case, index=index), index)
                 yield _event("done", data)
