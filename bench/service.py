@@ -27,6 +27,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SEQUENTIAL = 24                 # submissions timed one at a time, on an idle service
 JUDGE = "import sys; sys.argv[0] = 'judge'; from grader.cli import main; main()"
 
 
@@ -60,12 +61,13 @@ def one_service_round(files, jobs):
             results = [None] * len(files)
             barrier = threading.Barrier(len(files) + 1)
 
-            def client(index):
+            def client(index, wait=True):
                 path, token = files[index], tokens[index]
                 body = json.dumps({"exercise": path.parent.name, "source": path.read_text(),
                                    "filename": path.name}).encode()
                 headers = {"Authorization": f"Bearer {token}"}
-                barrier.wait()
+                if wait:
+                    barrier.wait()
                 posted = time.monotonic()
                 request = urllib.request.Request(url + "/api/v1/submissions", data=body,
                                                  headers={**headers, "Content-Type": "application/json"})
@@ -97,7 +99,13 @@ def one_service_round(files, jobs):
             for thread in threads:
                 thread.join()
             wall = max(r[3] for r in results) - start
+            burst = list(results)
+            for index in range(0, len(files), max(1, len(files) // SEQUENTIAL)):
+                client(index, wait=False)                   # one at a time: an idle service
+            alone = [results[i] for i in range(0, len(files), max(1, len(files) // SEQUENTIAL))]
+            results = burst
             return {"wall": wall, "first": [r[1] for r in results], "last": [r[2] for r in results],
+                    "alone_first": [r[1] for r in alone], "alone_last": [r[2] for r in alone],
                     "verdicts": {str(files[i].relative_to(ROOT)): results[i][4] for i in range(len(files))}}
         finally:
             server.terminate()
@@ -133,14 +141,20 @@ def main():
     batch_rate = [60 * n / r["wall"] for r in batch]
     first = [x for r in service for x in r["first"]]
     last = [x for r in service for x in r["last"]]
+    alone_first = [x for r in service for x in r["alone_first"]]
+    alone_last = [x for r in service for x in r["alone_last"]]
     rows = [
         ("submissions per minute, service (POST to last verdict)",
          f"{statistics.median(rate):.0f} (rounds: {', '.join(f'{x:.0f}' for x in rate)})"),
         ("submissions per minute, `judge batch` (6 runs, one per exercise)",
          f"{statistics.median(batch_rate):.0f} (rounds: {', '.join(f'{x:.0f}' for x in batch_rate)})"),
-        ("POST -> first case's verdict, p50 / p95", f"{percentile(first, .5) * 1000:.0f} ms / "
+        ("one at a time: POST -> first case's verdict, p50 / p95",
+         f"{percentile(alone_first, .5) * 1000:.0f} ms / {percentile(alone_first, .95) * 1000:.0f} ms"),
+        ("one at a time: POST -> last case's verdict, p50 / p95",
+         f"{percentile(alone_last, .5) * 1000:.0f} ms / {percentile(alone_last, .95) * 1000:.0f} ms"),
+        (f"all {n} at once: POST -> first case's verdict, p50 / p95", f"{percentile(first, .5) * 1000:.0f} ms / "
                                                    f"{percentile(first, .95) * 1000:.0f} ms"),
-        ("POST -> last case's verdict, p50 / p95", f"{percentile(last, .5) * 1000:.0f} ms / "
+        (f"all {n} at once: POST -> last case's verdict, p50 / p95", f"{percentile(last, .5) * 1000:.0f} ms / "
                                                   f"{percentile(last, .95) * 1000:.0f} ms"),
     ]
     if args.markdown:
