@@ -3,6 +3,7 @@
 import asyncio
 import json
 import math
+import sqlite3
 from typing import Optional
 
 from fastapi import APIRouter, Query, Request
@@ -107,8 +108,8 @@ def accept(store, settings, user, exercise_id, name, source, key=None):
     filename = pipeline.inert(str(name or f"{exercise_id}.py"))[:200]
     try:
         new = queue.submit(store, user.id, exercise_id, filename, source, key)
-    except Exception as err:  # noqa: BLE001 - the same key raced in from a retry
-        if key is not None and "UNIQUE" in str(err):
+    except sqlite3.IntegrityError:                  # the same key raced in from a retry
+        if key is not None:
             found = queue.by_key(store, user.id, key)
             return JSONResponse({"id": found["id"], "status": found["status"]}, status_code=202,
                                 headers={"Idempotent-Replayed": "true"})

@@ -5,12 +5,12 @@ imports the modules that load references or expected arrays (the judge
 processes of ``judges`` do that). ``create_app`` builds it for a data folder.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -34,7 +34,6 @@ class Settings:
     events_poll: float = 0.1                 # how often a stream looks for new verdicts
     health: object = None                    # () -> dict about the grading pool
     secure_cookies: bool = False             # set when served over https
-    extra: dict = field(default_factory=dict)
 
 
 class ApiError(Exception):
@@ -153,14 +152,3 @@ def check_csrf(request, sent):
         raise ApiError(403, "the form's security token is missing or out of date; reload the "
                             "page and try again")
 
-
-def html(text, status=200, headers=None):
-    return HTMLResponse(text, status_code=status, headers=headers)
-
-
-def request_lang(request):
-    from . import i18n
-    return i18n.choose(request)
-
-
-__all__ = ["create_app", "Settings", "ApiError", "user_of", "check_csrf", "Request"]

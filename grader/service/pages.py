@@ -97,13 +97,13 @@ async def signin(request: Request):
 
 @router.post("/signout")
 async def signout(request: Request):
-    user = _signed_in(request)
+    _signed_in(request)
     form = await request.form()
     check_csrf(request, form.get("csrf"))
     accounts.close_session(request.app.state.store, request.cookies.get("session"))
     response = _go("/signin")
     response.delete_cookie("session", path="/")
-    return response if user else response
+    return response
 
 
 @router.get("/lang/{code}")

@@ -107,7 +107,7 @@ def connect(folder):
     """A connection to the store in ``folder``, its schema created or checked."""
     path = Path(folder) / DATABASE
     try:
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")

@@ -31,7 +31,7 @@ def _browser_or_skip():
         pytest.skip("; ".join(problems))
 
 
-def region_of(path, indent_from=None):
+def region_of(path):
     from grader.service.pages import split_skeleton
     return split_skeleton(path.read_text(encoding="utf-8"))[1]
 
