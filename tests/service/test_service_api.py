@@ -300,3 +300,22 @@ def test_pages_escape_what_students_wrote(client, data, tokens):
     made = queue.submit(data, 1, "conv_backward", evil + ".py", evil.encode())
     html = client.get(f"/submissions/{made}", headers=bearer(tokens["alice"])).text
     assert evil not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_pages_speak_the_browsers_language_until_told_otherwise(client):
+    assert "登录" in client.get("/signin", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}).text
+    assert "Sign in" in client.get("/signin", headers={"Accept-Language": "en-GB,zh;q=0.5"}).text
+    assert "Sign in" in client.get("/signin", headers={"Accept-Language": "fr, de;q=0.5"}).text
+    client.get("/lang/zh?next=/signin")
+    assert "登录" in client.get("/signin", headers={"Accept-Language": "en"}).text
+    assert client.get("/lang/en?next=//evil.example", follow_redirects=False).headers["location"] \
+        == "/exercises"                                   # never a redirect off the site
+
+
+def test_pages_need_a_session_and_the_class_needs_an_instructor(client, tokens):
+    response = client.get("/exercises", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/signin")
+    signed_in(client, tokens["alice"])
+    page = client.get("/class")
+    assert page.status_code == 403 and "instructor" in page.text
+    assert "<html" in page.text                           # a page, not a JSON error
