@@ -38,6 +38,10 @@ ENVIRONMENT = (
     Variable("JUDGE_DEBUG", "debug", "set to 1: tracebacks of the judge's own faults instead of one line"),
     Variable("JUDGE_DEBUG_LOG", "debug_log", "a file where workers write their own faults"),
     Variable("NO_COLOR", "colour", "set: no colour in text reports (so does TERM=dumb)"),
+    Variable("JUDGE_DATA", "data_dir",
+             "the service's data folder (default $XDG_DATA_HOME/dl-judge or ~/.local/share/dl-judge)"),
+    Variable("JUDGE_SERVER", "server", "`judge submit`: the service's address"),
+    Variable("JUDGE_TOKEN", "token", "`judge submit`: your token"),
 )
 
 
@@ -75,6 +79,9 @@ class Settings:
     debug: bool = _setting(False, "")
     debug_log: str = _setting(None, "")
     colour: bool = _setting(True, "")
+    data_dir: str = _setting(None, "")
+    server: str = _setting(None, "")
+    token: str = _setting(None, "")
 
     @property
     def project_root(self):
@@ -82,6 +89,13 @@ class Settings:
         if self.home:
             return Path(self.home).resolve()
         return Path(__file__).resolve().parent.parent
+
+    @property
+    def data_root(self):
+        if self.data_dir:
+            return Path(self.data_dir)
+        base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+        return Path(base) / "dl-judge"
 
     @property
     def cache_root(self):
@@ -129,6 +143,9 @@ def current(environ=None):
         debug=bool(env.get("JUDGE_DEBUG")),
         debug_log=env.get("JUDGE_DEBUG_LOG") or None,
         colour=not (env.get("NO_COLOR") or env.get("TERM") == "dumb"),
+        data_dir=env.get("JUDGE_DATA") or None,
+        server=env.get("JUDGE_SERVER") or None,
+        token=env.get("JUDGE_TOKEN") or None,
     )
 
 

@@ -149,6 +149,6 @@ def test_the_readme_names_every_module():
         cells = [c.strip() for c in row.strip("|").split("|")]
         package = cells[0].strip("`") if cells[0] else package
         prefix = "" if package == "(top)" else package
-        named.update(prefix + name for name in re.findall(r"`([a-z_]+\.py)`", cells[1]))
+        named.update(prefix + name for name in re.findall(r"`([a-z0-9_]+\.py)`", cells[1]))
     modules = {str(p.relative_to(GRADER)) for p in GRADER.rglob("*.py") if p.name != "__init__.py"}
     assert named == modules, (sorted(modules - named), sorted(named - modules))

@@ -1,6 +1,9 @@
-"""The command line: `judge grade`, `batch`, `check`, ... (exit codes: grader.errors)."""
+"""The command line: `judge grade`, `batch`, `check`, `serve`, ... (exit codes: grader.errors)."""
 
 from grader.cli.group import main
-from grader.cli import authoring, grading  # noqa: F401 - they add their commands to main
+from grader.cli import authoring, grading, service
 
-__all__ = ["main"]
+for _command in service.COMMANDS:       # they import the server's libraries only when they run
+    main.add_command(_command)
+
+__all__ = ["main", "authoring", "grading"]

@@ -15,7 +15,7 @@ from grader.pipeline import compare, decide, decode, execute, feedback, hints, r
 from grader.pipeline.decode import Returned
 from grader.pipeline.options import Options
 from grader.pipeline.run import Worker
-from grader.pipeline.verdict import CaseResult, Report, Verdict
+from grader.pipeline.verdict import CaseResult, Report, Verdict, case_labels
 
 __all__ = ["Options", "grade", "grade_text", "ready", "load_exercise", "case_labels"]
 
@@ -52,7 +52,9 @@ def grade(path, exercise_id, options=None, worker=None):
             worker.close()
 
 
-def grade_text(ex, submission, prepared, options, worker):
+def grade_text(ex, submission, prepared, options, worker, on_case=None):
+    """Grade one read submission; ``on_case(index, case_result)``, when given, is
+    called as soon as each case is decided (before hints are added at the end)."""
     label = submission.path
     if submission.problem:
         return _compile_error(ex, label, prepared, submission.problem)
@@ -90,6 +92,8 @@ def grade_text(ex, submission, prepared, options, worker):
                     compile_error = outcome
                 else:
                     outcomes[index] = (prepared[index], outcome, returned)
+                    if on_case is not None:
+                        on_case(index, outcome)
     if compile_error is not None:
         return _compile_error(ex, label, prepared, compile_error, notes)
     results = [outcomes[i] for i in range(len(prepared))]
@@ -99,20 +103,6 @@ def grade_text(ex, submission, prepared, options, worker):
                 outcome.hint = (hints.recognise(ex, item, returned.arrays(), worker, options,
                                                 spliced.source) or outcome.hint)
     return Report(ex.id, inert(label), [outcome for _, outcome, _ in results], notes=notes)
-
-
-def case_labels(case_list):
-    """What a student sees as each case's name: public cases their own, hidden
-    ones ``hidden 1``, ``hidden 2``, ... (a hidden case's name may spell out its
-    parameters)."""
-    labels, hidden = [], 0
-    for case in case_list:
-        if case.public:
-            labels.append(case.name)
-        else:
-            hidden += 1
-            labels.append(f"hidden {hidden}")
-    return labels
 
 
 def _placer(spliced, lines):

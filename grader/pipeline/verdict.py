@@ -86,3 +86,17 @@ def overall(cases):
         if case.verdict is not Verdict.AC:
             return case.verdict
     return Verdict.AC
+
+
+def case_labels(case_list):
+    """What a student sees as each case's name: public cases their own, hidden
+    ones ``hidden 1``, ``hidden 2``, ... (a hidden case's name may spell out its
+    parameters)."""
+    labels, hidden = [], 0
+    for case in case_list:
+        if case.public:
+            labels.append(case.name)
+        else:
+            hidden += 1
+            labels.append(f"hidden {hidden}")
+    return labels
