@@ -147,10 +147,11 @@ async def submission_events(submission_id: int, request: Request):
     user, row = _visible(request, submission_id)
     store, settings = request.app.state.store, request.app.state.settings
     start = request.headers.get("last-event-id")
-    sent_from = int(start) + 1 if start and start.isdigit() else 0
+    # a reconnecting browser has had every case up to the last one it saw
+    had = set(range(int(start) + 1)) if start and start.isdigit() and int(start) < 10000 else set()
 
     async def stream():
-        sent, attempt, status, quiet = sent_from, None, None, 0.0
+        sent, attempt, status, quiet = set(had), None, None, 0.0
         while True:
             now_row = views.find(store, user, submission_id)
             if now_row["status"] != status:
@@ -158,20 +159,22 @@ async def submission_events(submission_id: int, request: Request):
                 yield _event("status", {"status": status, "attempt": now_row["attempts"]})
             if status in queue.PENDING:
                 lines = views.case_lines(store, now_row, user)
-                if lines and attempt is not None and now_row["attempts"] != attempt:
-                    sent = 0
+                if sent and attempt is not None and now_row["attempts"] != attempt:
+                    sent = set()
                     yield _event("restart", {"attempt": now_row["attempts"]})
                 attempt = now_row["attempts"]
-                for line in lines[sent:]:
-                    yield _event("case", line, line["index"])
-                    sent = line["index"] + 1
+                for line in lines:                       # public cases first: indices may skip
+                    if line["index"] not in sent:
+                        yield _event("case", line, line["index"])
+                        sent.add(line["index"])
             else:
                 data = views.submission(store, now_row, user)
                 report = data.get("report") or {}
                 if report.get("compile_error"):          # no case ran: nothing to stream
                     report = {}
-                for index, case in enumerate(report.get("cases", [])[sent:], sent):
-                    yield _event("case", dict(case, index=index), index)
+                for index, case in enumerate(report.get("cases", [])):
+                    if index not in sent:
+                        yield _event("case", dict(case, index=index), index)
                 yield _event("done", data)
                 return
             if await request.is_disconnected():

@@ -116,18 +116,20 @@ def submit(path, exercise_id, server, token, out=None):
     created = api.json("POST", "/api/v1/submissions", body,
                        {"Content-Type": kind, "Idempotency-Key": secrets.token_urlsafe(16)})
     print(f"{exercise_id}: {label}", file=out, flush=True)
-    printed, final = [], None
+    printed, waiting, final = [], {}, None
     with api.open("GET", f"/api/v1/submissions/{created['id']}/events",
                   headers={"Accept": "text/event-stream"}) as response:
         for name, data in events(response):
-            if name == "case":
-                case = _case(data)
-                width = max(width, len(case.name))
-                line = case_line(case, width, colour)
-                printed.append(line)
-                print(line, file=out, flush=True)
+            if name == "case":                   # printed in the cases' order, as judge grade does
+                waiting[data["index"]] = _case(data)
+                while len(printed) in waiting:
+                    case = waiting.pop(len(printed))
+                    width = max(width, len(case.name))
+                    line = case_line(case, width, colour)
+                    printed.append(line)
+                    print(line, file=out, flush=True)
             elif name == "restart":
-                printed = []
+                printed, waiting = [], {}
                 print("note: the judge is grading this submission again from the first case",
                       file=out, flush=True)
             elif name == "done":

@@ -319,3 +319,46 @@ def test_pages_need_a_session_and_the_class_needs_an_instructor(client, tokens):
     page = client.get("/class")
     assert page.status_code == 403 and "instructor" in page.text
     assert "<html" in page.text                           # a page, not a JSON error
+
+
+def test_the_stream_sends_every_case_once_when_hidden_ones_come_between(client, data, tokens):
+    """Public cases are graded first, so case 1 (hidden) may come after case 2 (public)."""
+    import threading
+    import time
+    made = post_file(client, tokens["alice"]).json()["id"]
+    job = queue.claim(data, "judge")
+
+    def line(index, visibility):
+        return {"name": f"c{index}", "verdict": "AC", "score": 1, "max_score": 1, "time_ms": 1.0,
+                "visibility": visibility, "message": "", "details": [], "hint": None, "output": None}
+
+    cases = [line(0, "public"), line(1, "hidden"), line(2, "public"), line(3, "hidden")]
+    queue.case_line(data, job, 0, cases[0], cases[0])
+    queue.case_line(data, job, 2, cases[2], cases[2])
+
+    def judge():
+        from grader.service.store import Store
+        store = Store(data.folder)
+        time.sleep(0.4)
+        queue.case_line(store, job, 1, cases[1], cases[1])
+        time.sleep(0.4)
+        report = {"exercise": "conv_backward", "submission": "a.py", "verdict": "AC", "score": 4,
+                  "max_score": 4, "passed": 4, "total": 4, "compile_error": None, "notes": [],
+                  "cases": cases}
+        queue.record(store, job, "v", report, report)
+
+    thread = threading.Thread(target=judge)
+    thread.start()
+    seen = []
+    with client.stream("GET", f"/api/v1/submissions/{made}/events",
+                       headers=bearer(tokens["alice"])) as response:
+        name = None
+        for text in response.iter_lines():
+            if text.startswith("event: "):
+                name = text[7:]
+            elif text.startswith("data: ") and name == "case":
+                seen.append(json.loads(text[6:])["index"])
+            elif text.startswith("data: ") and name == "restart":
+                seen.append("restart")
+    thread.join()
+    assert seen == [0, 2, 1, 3]
