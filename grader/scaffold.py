@@ -14,7 +14,13 @@ LANGUAGES = ("en", "zh")
 
 
 def write_skeleton(ex, target, force=False):
-    """Copy the skeleton to ``target``; refuse to overwrite unless ``force``."""
+    """Copy the skeleton to ``target`` and the helper modules it imports beside
+    it, so that it runs with plain ``python``. Return the paths written.
+
+    Nothing is overwritten unless ``force``, and every file is checked before
+    the first is written. A helper already there with the same text is left
+    as it is, so that several exercises can share one folder.
+    """
     target = Path(target)
     if target.is_dir():
         raise JudgeError(f"{target}: is a folder; give a file name such as {ex.id}.py")
@@ -23,11 +29,32 @@ def write_skeleton(ex, target, force=False):
                          f"another file name")
     if not ex.skeleton.is_file():
         raise JudgeError(f"{ex.skeleton}: the skeleton of {ex.id} is missing")
+    files = [(target, ex.skeleton.read_text(encoding="utf-8"))]
+    for name in ex.helpers:
+        path = target.parent / f"{name}.py"
+        if path.name == target.name:
+            raise JudgeError(f"{target}: is the name of the helper module the skeleton imports; "
+                             f"give another file name such as {ex.id}.py")
+        text = (ex.helpers_dir / f"{name}.py").read_text(encoding="utf-8")
+        if path.is_file() and _text_of(path) == text:
+            continue
+        if path.exists() and not force:
+            raise JudgeError(f"{path}: already exists and differs from the helper {name}.py the "
+                             f"skeleton imports; pass --force to overwrite it or init in another folder")
+        files.append((path, text))
+    for path, text in files:
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as err:
+            raise JudgeError(f"{path}: cannot write it ({err.strerror}); choose another path") from None
+    return [path for path, _ in files]
+
+
+def _text_of(path):
     try:
-        target.write_text(ex.skeleton.read_text(encoding="utf-8"), encoding="utf-8")
-    except OSError as err:
-        raise JudgeError(f"{target}: cannot write it ({err.strerror}); choose another path") from None
-    return target
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def statement(ex, lang):

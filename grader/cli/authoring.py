@@ -84,12 +84,19 @@ def _cases_or_none(ex):
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 def init(exercise_id, file, force):
-    """Write the skeleton of EXERCISE_ID to FILE (default: EXERCISE_ID.py) to fill in."""
+    """Write the skeleton of EXERCISE_ID to FILE (default: EXERCISE_ID.py) to fill in.
+
+    The helper modules it imports (such as utils.py) are written beside it,
+    so that it runs with plain python on your machine.
+    """
     from grader import scaffold
     ex = exercise.load(exercise_id)
-    target = scaffold.write_skeleton(ex, file or f"{ex.id}.py", force)
+    target, *helpers = scaffold.write_skeleton(ex, file or f"{ex.id}.py", force)
     click.echo(f"wrote {target}: write your code between the Begin and End markers, then run "
                f"`judge grade {target} -e {ex.id}`")
+    if helpers:
+        click.echo(f"wrote {', '.join(str(h) for h in helpers)} beside it: the helpers it imports, "
+                   f"so that `python {target}` works on your machine")
 
 
 @main.command("show")

@@ -1,0 +1,93 @@
+"""The student's kit on their own machine: `judge init` writes the helpers the
+skeleton imports beside it, and `judge case` writes a public case's inputs and
+expected outputs to an .npz for a notebook."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from grader.declare import exercise
+from helpers import SEED_CONV, fill, skeleton
+
+
+def judge(*args, cwd=None):
+    env = dict(os.environ, NO_COLOR="1")
+    return subprocess.run([sys.executable, str(ROOT / "judge.py"), *args], capture_output=True,
+                          text=True, env=env, timeout=120, cwd=cwd)
+
+
+def plain_python(code_or_file, cwd, *args):
+    """Python as a student runs it: no PYTHONPATH, nothing of the judge's checkout."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    is_code = "\n" in code_or_file or code_or_file.startswith("import")
+    command = [sys.executable, *(["-c", code_or_file] if is_code else [code_or_file]), *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
+
+
+# ---------------------------------------------------------------- init writes the helpers
+
+@pytest.mark.parametrize("name", exercise.available())
+def test_a_fresh_folder_runs_the_skeleton_with_plain_python(tmp_path, name):
+    done = judge("init", name, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    ex = exercise.load(name)
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == sorted([f"{name}.py"] + [f"{h}.py" for h in ex.helpers])
+    for helper in ex.helpers:
+        assert (tmp_path / f"{helper}.py").read_text(encoding="utf-8") == \
+            (ROOT / "exercises" / "lib" / f"{helper}.py").read_text(encoding="utf-8")
+        assert f"{helper}.py" in done.stdout
+    ran = plain_python(f"{name}.py", tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    imported = plain_python(f"import {name}, sys; print({name}.{ex.class_name}.__name__, "
+                            f"{name}.__file__)", tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.split()[0] == ex.class_name
+    assert imported.stdout.split()[1].startswith(str(tmp_path))
+
+
+def test_the_kit_runs_a_whole_layer_on_the_students_machine(tmp_path):
+    assert judge("init", "conv_backward", "layer.py", cwd=tmp_path).returncode == 0
+    (tmp_path / "layer.py").write_text(fill("conv_backward", SEED_CONV), encoding="utf-8")
+    code = ("import numpy as np, layer, utils\n"
+            "rng = np.random.default_rng(0)\n"
+            "x, W, b = rng.normal(size=(2, 3, 5, 5)), rng.normal(size=(4, 3, 3, 3)), rng.normal(size=4)\n"
+            "conv = layer.Convolution(W, b, stride=2, pad=1)\n"
+            "out = conv.forward(x)\n"
+            "dx = conv.backward(np.ones_like(out))\n"
+            "print(out.shape, dx.shape, utils.__file__)\n")
+    ran = plain_python(code, tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.startswith("(2, 4, 3, 3) (2, 3, 5, 5) " + str(tmp_path))
+
+
+def test_init_never_overwrites_a_different_helper(tmp_path):
+    (tmp_path / "utils.py").write_text("# my own utils\n")
+    done = judge("init", "conv_backward", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "utils.py: already exists" in done.stderr and "--force" in done.stderr
+    assert (tmp_path / "utils.py").read_text() == "# my own utils\n"
+    assert not (tmp_path / "conv_backward.py").exists()          # nothing written at all
+    forced = judge("init", "conv_backward", "--force", cwd=tmp_path)
+    assert forced.returncode == 0, forced.stderr
+    assert (tmp_path / "utils.py").read_text(encoding="utf-8") == \
+        (ROOT / "exercises" / "lib" / "utils.py").read_text(encoding="utf-8")
+
+
+def test_exercises_sharing_a_helper_share_a_folder(tmp_path):
+    assert judge("init", "conv_backward", cwd=tmp_path).returncode == 0
+    second = judge("init", "maxpool_backward", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "utils.py" not in second.stdout                       # already there, the same
+    assert (tmp_path / "maxpool_backward.py").read_text(encoding="utf-8") == skeleton("maxpool_backward")
+
+
+def test_init_refuses_a_file_named_like_the_helper(tmp_path):
+    done = judge("init", "conv_backward", "utils.py", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "helper module" in done.stderr
+    assert not (tmp_path / "utils.py").exists()
