@@ -111,6 +111,35 @@ def show(exercise_id, lang):
     click.echo(text)
     click.echo("")
     click.echo(scaffold.public_table(ex, case_files.load(ex)))
+    click.echo("")
+    click.echo(scaffold.on_your_machine(ex, lang))
+
+
+@main.command("case")
+@click.argument("exercise_id")
+@click.argument("name")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write the case to this file (default: NAME.npz).")
+@click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
+def case(exercise_id, name, output, force):
+    """Write the public case NAME of EXERCISE_ID to an .npz for a notebook.
+
+    It holds the inputs the judge feeds your layer (each under its own name),
+    the case's parameters (param_NAME) and the expected outputs
+    (expected_NAME); the lines that load it and check your layer are printed.
+    Hidden cases are never written out.
+    """
+    from pathlib import Path
+    from grader import scaffold
+    ex = exercise.load(exercise_id)
+    found = scaffold.public_case(ex, case_files.load(ex), name)
+    target = Path(output or f"{found.name}.npz")
+    arrays = scaffold.write_case(ex, found, target, force)
+    keys = ", ".join(arrays)
+    click.echo(f"wrote {target}: {keys}")
+    click.echo(f"In Python, beside the file `judge init {ex.id}` wrote:")
+    for line in scaffold.case_snippet(ex, found, target, ex.id).splitlines():
+        click.echo("    " + line)
 
 
 @main.command("check")
