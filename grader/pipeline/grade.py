@@ -12,7 +12,7 @@ from grader.declare import exercise
 from grader.errors import JudgeError
 from grader.inert import inert
 from grader.pipeline import compare, decide, decode, execute, feedback, hints, read, splice
-from grader.pipeline.decode import Returned
+from grader.pipeline.decode import Raised, Returned
 from grader.pipeline.options import Options
 from grader.pipeline.run import Worker
 from grader.pipeline.verdict import CaseResult, Report, Verdict, case_labels
@@ -102,6 +102,8 @@ def grade_text(ex, submission, prepared, options, worker, on_case=None):
             if item.case.public and outcome.verdict is Verdict.WA and isinstance(returned, Returned):
                 outcome.hint = (hints.recognise(ex, item, returned.arrays(), worker, options,
                                                 spliced.source) or outcome.hint)
+            elif item.case.public and outcome.verdict is Verdict.RE and isinstance(returned, Raised):
+                outcome.hint = hints.recognise_error(ex, item, returned) or outcome.hint
     return Report(ex.id, inert(label), [outcome for _, outcome, _ in results], notes=notes)
 
 
