@@ -38,23 +38,25 @@ def ready(exercise_id, options, worker):
     return ex, expected.prepare(ex, case_list, options.use_cache)
 
 
-def grade(path, exercise_id, options=None, worker=None):
-    """Grade one file; return a Report."""
+def grade(path, exercise_id, options=None, worker=None, on_start=None, on_case=None):
+    """Grade one file; return a Report. ``on_start`` and ``on_case``: as for grade_text."""
     options = options or Options()
     own_worker = worker is None
     if own_worker:
         worker = Worker().start()       # forked before the judge loads any reference
     try:
         ex, prepared = ready(exercise_id, options, worker)
-        return grade_text(ex, read.read(path), prepared, options, worker)
+        return grade_text(ex, read.read(path), prepared, options, worker, on_case, on_start)
     finally:
         if own_worker:
             worker.close()
 
 
-def grade_text(ex, submission, prepared, options, worker, on_case=None):
+def grade_text(ex, submission, prepared, options, worker, on_case=None, on_start=None):
     """Grade one read submission; ``on_case(index, case_result)``, when given, is
-    called as soon as each case is decided (before hints are added at the end)."""
+    called as soon as each case is decided (before hints are added at the end);
+    ``on_start(exercise id, submission, [(case name, label)])`` once the file is
+    spliced, before the first case runs."""
     label = submission.path
     if submission.problem:
         return _compile_error(ex, label, prepared, submission.problem)
@@ -71,6 +73,8 @@ def grade_text(ex, submission, prepared, options, worker, on_case=None):
     place = _placer(spliced, submission.text.split("\n"))
     shared = execute.shared_request(ex, spliced.source, options)
     labels = case_labels([item.case for item in prepared])
+    if on_start is not None:
+        on_start(ex.id, inert(label), [(item.case.name, text) for item, text in zip(prepared, labels)])
     # Public cases run first, in runs of their own: what they print is shown,
     # so no hidden case's parameters or inputs may be in that process.
     # A run's address-space limit is fixed once it starts: cases with another
