@@ -105,3 +105,11 @@ def test_comments_and_blank_lines_do_not_count():
     namespace = {}
     exec(spliced.source, namespace)
     assert namespace["f"]() == 2
+
+
+def test_a_form_feed_starts_the_columns_again_as_in_python():
+    student = f"def f():\n\tx = 0\n\t{BEGIN}\n\f\tx = 3\n\t{END}\n\treturn x\n"
+    assert python_accepts(student)
+    namespace = {}
+    exec(splice.splice(SKELETON, student).source, namespace)
+    assert namespace["f"]() == 3

@@ -105,7 +105,7 @@ def _columns(space, tabsize):
     """The column after ``space`` as Python's tokenizer counts it."""
     col = 0
     for char in space:
-        col = (col // tabsize + 1) * tabsize if char == "\t" else col + 1
+        col = (col // tabsize + 1) * tabsize if char == "\t" else 0 if char == "\f" else col + 1
     return col
 
 
@@ -120,28 +120,16 @@ def reindent(block, indent, first_line, who):
     an inconsistent mixture of tabs and spaces raises SpliceError naming the
     line; anything else this cannot read is left for the compiler to report.
     """
-    if not any("\t" in _leading(line) for line in block) or any(
-            "\f" in _leading(line) for line in block):
+    if not any("\t" in _leading(line) for line in block):
         return block
     starts, inside = _statements(block)
     if not starts:
         return block
-    stack = [(_columns(_leading(block[starts[0]]), 8), _columns(_leading(block[starts[0]]), 1))]
-    base = stack[0][0]
-    for index in starts:
-        space = _leading(block[index])
-        col, alt = _columns(space, 8), _columns(space, 1)
-        if col < base:
-            return block                    # back out of the marked block: not ours to judge
-        if col > stack[-1][0]:              # Python's own test (tokenizer.c): the columns
-            consistent = alt > stack[-1][1]   # with tabs of 8 and of 1 must agree
-            stack.append((col, alt))
-        else:
-            while col < stack[-1][0]:
-                stack.pop()
-            if col != stack[-1][0]:
-                return block                # a dedent to no level: the compiler says so
-            consistent = alt == stack[-1][1]
+    base = _columns(_leading(block[starts[0]]), 8)
+    top = (base, _columns(_leading(block[starts[0]]), 1))
+    for index, col, consistent, level in _python_indents(block, starts, [top]):
+        if col < base or not level:
+            return block        # out of the marked block, or to no level: the compiler says so
         if not consistent:
             raise _tab_error(who, first_line + index, block[index])
     out = []
@@ -159,23 +147,31 @@ def _check_tabs(lines, my_regions, who):
     """SpliceError naming the first line between markers that Python would reject,
     in the student's whole file, for mixing tabs and spaces inconsistently."""
     starts, _ = _statements(lines)
-    stack = [(0, 0)]
+    for index, _, consistent, _ in _python_indents(lines, starts, [(0, 0)]):
+        if not consistent and any(begin < index < end for begin, end in my_regions):
+            raise _tab_error(who, index + 1, lines[index])
+
+
+def _python_indents(lines, starts, stack):
+    """(index, column, consistent, level) for each line that starts a statement,
+    as Python's tokenizer (tokenizer.c) sees its indentation: the column with
+    tabs to multiples of 8; consistent when columns counted with tabs of 1
+    order the same way; level when a dedent lands on a level that is open."""
     for index in starts:
         space = _leading(lines[index])
-        if "\f" in space:
-            return
         col, alt = _columns(space, 8), _columns(space, 1)
+        level = True
         if col > stack[-1][0]:
             consistent = alt > stack[-1][1]
             stack.append((col, alt))
         else:
-            while col < stack[-1][0]:
+            while len(stack) > 1 and col < stack[-1][0]:
                 stack.pop()
-            if col != stack[-1][0]:                 # a dedent to no level: the compiler says so
+            level = col == stack[-1][0]
+            if not level:
                 stack.append((col, alt))
             consistent = alt == stack[-1][1]
-        if not consistent and any(begin < index < end for begin, end in my_regions):
-            raise _tab_error(who, index + 1, lines[index])
+        yield index, col, consistent, level
 
 
 def _tab_error(who, number, line):
