@@ -7,7 +7,7 @@ import pytest
 from grader.output import report as reports
 from grader.pipeline import splice
 from grader.pipeline.verdict import Verdict
-from helpers import BEGIN, END, SEED_CONV, fill, skeleton, write
+from helpers import BEGIN, END, SEED_CONV, fill, write
 
 
 def tabify(text, width=4):
