@@ -8,13 +8,20 @@ exercise gets all three without a change here.
 from pathlib import Path
 
 from grader.declare import cases as case_files
+from grader.declare import schema
 from grader.errors import JudgeError
 
 LANGUAGES = ("en", "zh")
 
 
 def write_skeleton(ex, target, force=False):
-    """Copy the skeleton to ``target``; refuse to overwrite unless ``force``."""
+    """Copy the skeleton to ``target`` and the helper modules it imports beside
+    it, so that it runs with plain ``python``. Return the paths written.
+
+    Nothing is overwritten unless ``force``, and every file is checked before
+    the first is written. A helper already there with the same text is left
+    as it is, so that several exercises can share one folder.
+    """
     target = Path(target)
     if target.is_dir():
         raise JudgeError(f"{target}: is a folder; give a file name such as {ex.id}.py")
@@ -23,11 +30,32 @@ def write_skeleton(ex, target, force=False):
                          f"another file name")
     if not ex.skeleton.is_file():
         raise JudgeError(f"{ex.skeleton}: the skeleton of {ex.id} is missing")
+    files = [(target, ex.skeleton.read_text(encoding="utf-8"))]
+    for name in ex.helpers:
+        path = target.parent / f"{name}.py"
+        if path.name == target.name:
+            raise JudgeError(f"{target}: is the name of the helper module the skeleton imports; "
+                             f"give another file name such as {ex.id}.py")
+        text = (ex.helpers_dir / f"{name}.py").read_text(encoding="utf-8")
+        if path.is_file() and _text_of(path) == text:
+            continue
+        if path.exists() and not force:
+            raise JudgeError(f"{path}: already exists and differs from the helper {name}.py the "
+                             f"skeleton imports; pass --force to overwrite it or init in another folder")
+        files.append((path, text))
+    for path, text in files:
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as err:
+            raise JudgeError(f"{path}: cannot write it ({err.strerror}); choose another path") from None
+    return [path for path, _ in files]
+
+
+def _text_of(path):
     try:
-        target.write_text(ex.skeleton.read_text(encoding="utf-8"), encoding="utf-8")
-    except OSError as err:
-        raise JudgeError(f"{target}: cannot write it ({err.strerror}); choose another path") from None
-    return target
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def statement(ex, lang):
@@ -137,3 +165,107 @@ def _smallest(ex):
         else:
             values[name] = max(spec.min, 1)
     return values
+
+
+# ---------------------------------------------------------------- a public case for a notebook
+
+def public_case(ex, case_list, name):
+    """The public case called ``name``. Any other name, hidden or unknown, gets
+    the same refusal, so that it never tells whether a hidden case exists."""
+    public = [c for c in case_list if c.public]
+    found = next((c for c in public if c.name == name), None)
+    if found is None:
+        names = [c.name for c in public]
+        raise JudgeError(f"{ex.id} has no public case {name!r}"
+                         f"{schema.suggest(name, names)}; public cases: "
+                         f"{', '.join(names) or 'none'} (hidden cases are never written out)")
+    return found
+
+
+def case_arrays(ex, case):
+    """What the judge feeds the layer on ``case`` and what it expects back, by
+    npz key: each input under its own name, each parameter as ``param_NAME``,
+    each expected output as ``expected_NAME``."""
+    import numpy as np
+    from grader.answers import expected
+    from grader.declare import inputs
+    drawn = inputs.draw(ex, case)
+    results = expected.compute(ex, case, drawn)
+    arrays = dict(drawn)
+    for label, values in (("param", case.params), ("expected", results)):
+        for key, value in values.items():
+            if f"{label}_{key}" in arrays:
+                raise JudgeError(f"{ex.id}: the input {label}_{key!s} clashes with the npz key of "
+                                 f"the {label} {key!r}; rename the input in exercise.yaml")
+            arrays[f"{label}_{key}"] = np.asarray(value)
+    return arrays
+
+
+def write_case(ex, case, target, force=False):
+    """Write ``case`` as an .npz at ``target`` (exactly that path); return its arrays."""
+    import numpy as np
+    target = Path(target)
+    if target.is_dir():
+        raise JudgeError(f"{target}: is a folder; give a file name such as {case.name}.npz")
+    if target.exists() and not force:
+        raise JudgeError(f"{target}: already exists; pass --force to overwrite it or give "
+                         f"another file name")
+    arrays = case_arrays(ex, case)
+    try:
+        with open(target, "wb") as handle:
+            np.savez(handle, **arrays)
+    except OSError as err:
+        raise JudgeError(f"{target}: cannot write it ({err.strerror}); choose another path") from None
+    return arrays
+
+
+def case_snippet(ex, case, target, module):
+    """Python that runs the layer of ``module`` on the case written to ``target``
+    the way the judge does, and compares with the expected outputs."""
+    def value(name):
+        if name in ex.inputs:
+            return f"case[{name!r}]"
+        return repr(case.params[name])
+
+    construct = [value(a) for a in ex.construct_args]
+    construct += [f"{key}={value(name)}" for key, name in ex.construct_kwargs.items()]
+    lines = ["import numpy as np",
+             f"from {module} import {ex.class_name}",
+             f"case = np.load({str(target)!r})",
+             f"layer = {ex.class_name}({', '.join(construct)})"]
+    saved = set()
+    for step in ex.steps:
+        args = [value(a) for a in step.args]
+        args += [f"{key}={value(name) if isinstance(name, str) else repr(name)}"
+                 for key, name in (getattr(step, "kwargs", None) or {}).items()]
+        call = f"layer.{step.call}({', '.join(args)})"
+        lines.append(f"{step.save} = {call}" if step.save else call)
+        saved.add(step.save)
+    for name in ex.outputs:
+        got = name if name in saved else f"layer.{name}"
+        lines.append(f"np.testing.assert_allclose({got}, case['expected_{name}'], "
+                     f"rtol={case.rtol:g}, atol={case.atol:g})")
+    return "\n".join(lines)
+
+
+ON_YOUR_MACHINE = {
+    "en": ("On your machine:\n"
+           "  judge init {id}\n"
+           "      the skeleton and the helpers it imports{helpers}: it runs with plain python\n"
+           "  judge case {id} NAME [-o FILE.npz]\n"
+           "      the inputs and expected outputs of the public case NAME, and the lines\n"
+           "      that load it and check your layer in a notebook"),
+    "zh": ("在自己的电脑上：\n"
+           "  judge init {id}\n"
+           "      写出代码框架及其导入的辅助模块{helpers}，可直接用 python 运行\n"
+           "  judge case {id} NAME [-o FILE.npz]\n"
+           "      写出公开测试用例 NAME 的输入和期望输出，并给出在 notebook 中\n"
+           "      读取它、检查你的代码的几行程序"),
+}
+
+
+def on_your_machine(ex, lang):
+    """How to work on the exercise locally: a short section after the statement."""
+    text = ON_YOUR_MACHINE.get(lang, ON_YOUR_MACHINE["en"])
+    helpers = f" ({', '.join(f'{h}.py' for h in ex.helpers)})" if ex.helpers else ""
+    return text.format(id=ex.id, helpers=helpers)

@@ -30,7 +30,7 @@ def test_every_exercise_declares_known_mistakes():
 
 
 # mistakes that crash (col2im/im2col called with the wrong geometry): their public cases are RE,
-# and a runtime error carries its traceback, never a hint
+# and a runtime error carries its traceback, and the known mistake that raises the same error
 RAISING = {"avgpool_backward/col2im_default_stride", "conv_backward/col2im_default_pad",
            "conv_backward/col2im_default_stride", "conv_forward/im2col_default_pad",
            "maxpool_backward/col2im_default_stride"}
@@ -69,15 +69,95 @@ def test_a_known_mistake_is_named_when_a_submission_makes_it(grade_file, path):
 
 
 @pytest.mark.parametrize("path", CRASHING, ids=[mistake_id(p) for p in CRASHING])
-def test_a_known_mistake_that_crashes_shows_its_traceback_not_a_hint(grade_file, path):
+def test_a_known_mistake_that_crashes_shows_its_traceback_and_is_named(grade_file, path):
     report = grade_file(path, path.parent.name)
     assert report.verdict is Verdict.RE
     failing = first_failing_public(report)
     assert failing is not None, "no public case shows the mistake"
     assert failing.verdict is Verdict.RE
-    assert failing.hint == ""
+    description = next(m.description for m in mistakes.known(exercise.load(path.parent.name))
+                       if m.path == path)
+    assert failing.hint == description
     assert failing.details and failing.details[0].startswith("line "), failing.details
     assert_hidden_cases_bare(report)
+
+
+# ---------------------------------------------------------------- run errors
+
+CONV_BODY = """
+FN, C, FH, FW = self.W.shape
+dout = dout.transpose(0, 2, 3, 1).reshape(-1, FN)
+self.db = np.sum(dout, axis=0)
+self.dW = np.dot(self.col.T, dout).transpose(1, 0).reshape(FN, C, FH, FW)
+dcol = np.dot(dout, self.col_W.T)
+{call}
+return dx
+"""
+
+
+def conv_with(tmp_path, call):
+    from helpers import fill, write
+    return write(tmp_path, "mine.py", fill("conv_backward", CONV_BODY.format(call=call)))
+
+
+def test_another_way_of_leaving_out_the_stride_is_named(grade_file, tmp_path):
+    path = conv_with(tmp_path, "dx = col2im(dcol, self.x.shape, FH, FW, 1, self.pad)")
+    report = grade_file(path, "conv_backward")
+    failing = first_failing_public(report)
+    assert failing.verdict is Verdict.RE and "ValueError: col has shape" in failing.message
+    assert failing.hint.startswith("col2im was called without the layer's stride")
+    from grader.output import report as reports
+    text = reports.to_text(report)
+    assert "  likely mistake: col2im was called without the layer's stride" in text
+    assert "  line " in text and "in col2im (called from your code)" in text   # the traceback stays
+    doc = json.loads(reports.to_json(report))
+    public = next(c for c in doc["cases"] if c["name"] == failing.name)
+    assert public["hint"].startswith("col2im was called without the layer's stride")
+    for case in doc["cases"]:
+        if case["visibility"] == "hidden":
+            assert case["hint"] is None and case["details"] == []
+            assert "stride" not in case["message"]
+
+
+@pytest.mark.parametrize("call", [
+    "dx = col2im(dcol, self.x.shape, FH, FW, self.stride, self.pad + 1)",   # another shape error
+    "raise ValueError('col has shape (1, 1)')",                              # same type, other text
+    "dx = col2im(dcol[:, :-1], self.x.shape, FH, FW, self.stride, self.pad)",
+])
+def test_an_error_no_known_mistake_raises_gets_no_hint(grade_file, tmp_path, call):
+    report = grade_file(conv_with(tmp_path, call), "conv_backward")
+    public = [c for c in report.cases if c.visibility == "public"]
+    assert all(c.verdict is Verdict.RE and "ValueError" in c.message for c in public)
+    # including the cases with stride 2, where the known mistake raises a ValueError too
+    assert {"rect_filter_stride2_pad1", "integer_inputs_stride2"} <= {c.name for c in public}
+    assert [c.hint for c in public] == [""] * len(public)
+
+
+def test_an_error_hint_needs_the_same_phase_type_and_text():
+    from grader.answers import expected
+    from grader.declare import cases
+    from grader.pipeline.decode import Raised
+    ex = exercise.load("conv_backward")
+    item = next(p for p in expected.prepare(ex, cases.load(ex)) if p.case.name == "integer_inputs_stride2")
+    theirs = hints._run(ex, next(m for m in mistakes.known(ex) if m.name == "col2im_default_stride"), item)
+    assert theirs.phase == "backward" and theirs.kind == "ValueError"
+    same = Raised("backward", theirs.kind, theirs.message)
+    assert hints.recognise_error(ex, item, same).startswith("col2im was called without the layer's stride")
+    assert hints.recognise_error(ex, item, Raised("forward", theirs.kind, theirs.message)) == ""
+    assert hints.recognise_error(ex, item, Raised("backward", "TypeError", theirs.message)) == ""
+    assert hints.recognise_error(ex, item, Raised("backward", theirs.kind, theirs.message + ".")) == ""
+
+
+def test_recognise_error_never_raises(monkeypatch):
+    from grader.answers.expected import Prepared
+    from grader.pipeline.decode import Raised
+    monkeypatch.delenv("JUDGE_DEBUG", raising=False)
+    ex = exercise.load("conv_backward")
+    broken = Prepared(None, {}, {})           # no case: running a mistake on it fails
+    assert hints.recognise_error(ex, broken, Raised("backward", "ValueError", "x")) == ""
+    monkeypatch.setenv("JUDGE_DEBUG", "1")
+    with pytest.raises(AttributeError):
+        hints.recognise_error(ex, broken, Raised("backward", "ValueError", "x"))
 
 
 @pytest.mark.parametrize("exercise_id, name, words", [

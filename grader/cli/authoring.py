@@ -84,12 +84,19 @@ def _cases_or_none(ex):
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 def init(exercise_id, file, force):
-    """Write the skeleton of EXERCISE_ID to FILE (default: EXERCISE_ID.py) to fill in."""
+    """Write the skeleton of EXERCISE_ID to FILE (default: EXERCISE_ID.py) to fill in.
+
+    The helper modules it imports (such as utils.py) are written beside it,
+    so that it runs with plain python on your machine.
+    """
     from grader import scaffold
     ex = exercise.load(exercise_id)
-    target = scaffold.write_skeleton(ex, file or f"{ex.id}.py", force)
+    target, *helpers = scaffold.write_skeleton(ex, file or f"{ex.id}.py", force)
     click.echo(f"wrote {target}: write your code between the Begin and End markers, then run "
                f"`judge grade {target} -e {ex.id}`")
+    if helpers:
+        click.echo(f"wrote {', '.join(str(h) for h in helpers)} beside it: the helpers it imports, "
+                   f"so that `python {target}` works on your machine")
 
 
 @main.command("show")
@@ -104,6 +111,35 @@ def show(exercise_id, lang):
     click.echo(text)
     click.echo("")
     click.echo(scaffold.public_table(ex, case_files.load(ex)))
+    click.echo("")
+    click.echo(scaffold.on_your_machine(ex, lang))
+
+
+@main.command("case")
+@click.argument("exercise_id")
+@click.argument("name")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write the case to this file (default: NAME.npz).")
+@click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
+def case(exercise_id, name, output, force):
+    """Write the public case NAME of EXERCISE_ID to an .npz for a notebook.
+
+    It holds the inputs the judge feeds your layer (each under its own name),
+    the case's parameters (param_NAME) and the expected outputs
+    (expected_NAME); the lines that load it and check your layer are printed.
+    Hidden cases are never written out.
+    """
+    from pathlib import Path
+    from grader import scaffold
+    ex = exercise.load(exercise_id)
+    found = scaffold.public_case(ex, case_files.load(ex), name)
+    target = Path(output or f"{found.name}.npz")
+    arrays = scaffold.write_case(ex, found, target, force)
+    keys = ", ".join(arrays)
+    click.echo(f"wrote {target}: {keys}")
+    click.echo(f"In Python, beside the file `judge init {ex.id}` wrote:")
+    for line in scaffold.case_snippet(ex, found, target, ex.id).splitlines():
+        click.echo("    " + line)
 
 
 @main.command("check")

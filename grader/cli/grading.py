@@ -28,13 +28,23 @@ def grade(submission, exercise_id, fmt, time_limit, memory_limit, cases_path, ou
     """Grade SUBMISSION, a filled-in skeleton file."""
     from grader.pipeline.grade import Options, grade as run_grade
     mode = sandbox_mode
-    result = run_grade(submission, exercise_id,
-                       Options(cases_path, time_limit, memory_limit, use_cache=cache, sandbox=mode))
+    grading = Options(cases_path, time_limit, memory_limit, use_cache=cache, sandbox=mode)
+    if fmt == "text" and output is None and sys.stdout.isatty():
+        # on a terminal, each case's line as soon as it is decided
+        live = report.LiveText(lambda text: click.echo(text, nl=False), report.use_colour(), view)
+        result = run_grade(submission, exercise_id, grading, on_start=live.start, on_case=live.case)
+        live.finish(result)
+        _exit(result)
+    result = run_grade(submission, exercise_id, grading)
     if fmt == "text":
         text = report.to_text(result, colour=output is None and report.use_colour(), view=view)
     else:
         text = _render(fmt, [(_student_id(submission), result)], single=True, view=view)
     emit(text, output)
+    _exit(result)
+
+
+def _exit(result):
     if str(result.verdict) == "IE":
         sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_AC if str(result.verdict) == "AC" else EXIT_NOT_AC)

@@ -80,18 +80,59 @@ def _time(case):
     return f"{case.time_ms:>7.1f} ms"
 
 
+def _header(exercise, submission):
+    return f"{exercise}: {submission}"
+
+
+def _case_line(c, width, colour, view):
+    tag = _paint(f"{str(c.verdict):<3}", c.verdict, colour)
+    hidden = " (hidden)" if c.visibility == "hidden" else ""
+    message = "" if c.verdict is Verdict.AC else f"  {c.message}"
+    return (f"  {tag} {c.shown_name(view):<{width}} {c.score:>3}/{c.max_score:<3} "
+            f"{_time(c)}{hidden}{message}")
+
+
+class LiveText:
+    """The text report written as grading goes: the header when the cases are
+    known, each case's line as soon as it and the cases before it are decided,
+    the rest at the end. What it writes adds up to ``to_text`` of the report."""
+
+    def __init__(self, write, colour=False, view="student"):
+        self.write, self.colour, self.view = write, colour, view
+        self.lines, self.waiting, self.width, self.next = [], {}, 4, 0
+
+    def start(self, exercise, submission, names):
+        """``names``: (name, label) of every case, in the report's order."""
+        shown = [name if self.view == "instructor" or not label else label for name, label in names]
+        self.width = max((len(n) for n in shown), default=4)
+        self._emit(_header(exercise, submission))
+
+    def case(self, index, result):
+        self.waiting[index] = result
+        while self.lines and self.next in self.waiting:
+            self._emit(_case_line(self.waiting.pop(self.next), self.width, self.colour, self.view))
+            self.next += 1
+
+    def finish(self, report):
+        """Write what is left of the whole text report (all of it when what was
+        written so far is not how it begins, as after a compile error)."""
+        text = to_text(report, self.colour, self.view)
+        done = "".join(line + "\n" for line in self.lines)
+        self.write(text[len(done):] + "\n" if text.startswith(done) else "\n" + text + "\n")
+
+    def _emit(self, line):
+        self.lines.append(line)
+        self.write(line + "\n")
+
+
 def to_text(report, colour=False, view="student"):
-    lines = [f"{report.exercise}: {report.submission}"]
+    lines = [_header(report.exercise, report.submission)]
     if report.compile_error:
         lines.append(_paint("CE", Verdict.CE, colour) + f"  {report.compile_error}")
     else:
         width = max((len(c.shown_name(view)) for c in report.cases), default=4)
         for c in report.cases:
-            tag = _paint(f"{str(c.verdict):<3}", c.verdict, colour)
-            hidden = " (hidden)" if c.visibility == "hidden" else ""
-            message = "" if c.verdict is Verdict.AC else f"  {c.message}"
-            lines.append(f"  {tag} {c.shown_name(view):<{width}} {c.score:>3}/{c.max_score:<3} "
-                         f"{_time(c)}{hidden}{message}")
+            lines.append(_case_line(c, width, colour, view))
     for note in report.notes:
         lines.append(f"note: {note}")
     failing = [c for c in report.cases if c.verdict not in (Verdict.AC, Verdict.CE)

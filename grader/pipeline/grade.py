@@ -12,7 +12,7 @@ from grader.declare import exercise
 from grader.errors import JudgeError
 from grader.inert import inert
 from grader.pipeline import compare, decide, decode, execute, feedback, hints, read, splice
-from grader.pipeline.decode import Returned
+from grader.pipeline.decode import Raised, Returned
 from grader.pipeline.options import Options
 from grader.pipeline.run import Worker
 from grader.pipeline.verdict import CaseResult, Report, Verdict, case_labels
@@ -38,23 +38,25 @@ def ready(exercise_id, options, worker):
     return ex, expected.prepare(ex, case_list, options.use_cache)
 
 
-def grade(path, exercise_id, options=None, worker=None):
-    """Grade one file; return a Report."""
+def grade(path, exercise_id, options=None, worker=None, on_start=None, on_case=None):
+    """Grade one file; return a Report. ``on_start`` and ``on_case``: as for grade_text."""
     options = options or Options()
     own_worker = worker is None
     if own_worker:
         worker = Worker().start()       # forked before the judge loads any reference
     try:
         ex, prepared = ready(exercise_id, options, worker)
-        return grade_text(ex, read.read(path), prepared, options, worker)
+        return grade_text(ex, read.read(path), prepared, options, worker, on_case, on_start)
     finally:
         if own_worker:
             worker.close()
 
 
-def grade_text(ex, submission, prepared, options, worker, on_case=None):
+def grade_text(ex, submission, prepared, options, worker, on_case=None, on_start=None):
     """Grade one read submission; ``on_case(index, case_result)``, when given, is
-    called as soon as each case is decided (before hints are added at the end)."""
+    called as soon as each case is decided (before hints are added at the end);
+    ``on_start(exercise id, submission, [(case name, label)])`` once the file is
+    spliced, before the first case runs."""
     label = submission.path
     if submission.problem:
         return _compile_error(ex, label, prepared, submission.problem)
@@ -71,6 +73,8 @@ def grade_text(ex, submission, prepared, options, worker, on_case=None):
     place = _placer(spliced, submission.text.split("\n"))
     shared = execute.shared_request(ex, spliced.source, options)
     labels = case_labels([item.case for item in prepared])
+    if on_start is not None:
+        on_start(ex.id, inert(label), [(item.case.name, text) for item, text in zip(prepared, labels)])
     # Public cases run first, in runs of their own: what they print is shown,
     # so no hidden case's parameters or inputs may be in that process.
     # A run's address-space limit is fixed once it starts: cases with another
@@ -102,6 +106,8 @@ def grade_text(ex, submission, prepared, options, worker, on_case=None):
             if item.case.public and outcome.verdict is Verdict.WA and isinstance(returned, Returned):
                 outcome.hint = (hints.recognise(ex, item, returned.arrays(), worker, options,
                                                 spliced.source) or outcome.hint)
+            elif item.case.public and outcome.verdict is Verdict.RE and isinstance(returned, Raised):
+                outcome.hint = hints.recognise_error(ex, item, returned) or outcome.hint
     return Report(ex.id, inert(label), [outcome for _, outcome, _ in results], notes=notes)
 
 

@@ -7,6 +7,8 @@ names the mistake. The known mistakes (grader.answers.mistakes) are instructor c
 reference: they run in the judge, like the reference, never in a worker that
 later runs student code; their outputs are kept per case, so each runs once
 per process.
+A run error on a public case gets the same treatment: a known mistake that
+raises the same error on the same inputs is named (``recognise_error``).
 Hidden cases never get a hint.
 """
 
@@ -72,8 +74,40 @@ def _right_without_ties(ex, item, name, source, worker, options):
         got[out] is not None and compare.within(got[out], want[out], case.atol, case.rtol) for out in ex.outputs)
 
 
+def recognise_error(ex, item, raised):
+    """The known mistake that raises the same error as the submission on a
+    public case, or ''.
+
+    ``raised`` is the decode.Raised of the run: a known mistake run on the
+    same inputs that fails in the same phase with the same exception type and
+    the same text (which names the shapes involved) is the likely cause.
+    Never raises.
+    """
+    try:
+        for mistake in mistakes.known(ex):
+            if not mistake.description:
+                continue
+            theirs = _run(ex, mistake, item)
+            if isinstance(theirs, reference.TrustedError) and (
+                    theirs.phase, theirs.kind, theirs.message) == (raised.phase, raised.kind,
+                                                                   raised.message):
+                return mistake.description
+        return ""
+    except Exception:  # noqa: BLE001 - no hint rather than no grade
+        if settings.debug():
+            raise
+        return ""
+
+
 def _outputs(ex, mistake, item):
-    """The known mistake's outputs on the case, computed once per process, in the judge."""
+    """The known mistake's outputs on the case, or None when it raised."""
+    found = _run(ex, mistake, item)
+    return found if isinstance(found, dict) else None
+
+
+def _run(ex, mistake, item):
+    """The known mistake run on the case, computed once per process, in the judge:
+    its outputs, a reference.TrustedError, or None when it does not load."""
     key = (ex.id, str(mistake.path), mistake.path.stat().st_mtime_ns, repr(item.case))
     if key not in _OUTPUTS:
         skeleton = ex.skeleton.read_text(encoding="utf-8")
@@ -82,6 +116,6 @@ def _outputs(ex, mistake, item):
         except splice.SpliceError:
             _OUTPUTS[key] = None
         else:
-            _OUTPUTS[key] = reference.trusted_outputs(ex, source, str(mistake.path), item.case,
-                                                     item.arrays)
+            _OUTPUTS[key] = reference.trusted_run(ex, source, str(mistake.path), item.case,
+                                                  item.arrays)
     return _OUTPUTS[key]
