@@ -20,18 +20,27 @@ def list_exercises():
     if not ids:
         raise JudgeError("no exercises found under exercises/")
     rows = []
+    broken = 0
     for exercise_id in ids:
-        ex = exercise.load(exercise_id)
+        try:
+            ex = exercise.load(exercise_id)
+        except JudgeError as err:        # one broken exercise.yaml hides none of the others
+            broken += 1
+            rows.append((exercise_id, "(broken)", f"cannot be loaded: {err}"))
+            continue
         try:
             found = case_files.load(ex)
             count = f"{len(found)} cases ({sum(c.public for c in found)} public)"
         except JudgeError as err:
+            broken += 1
             count = f"cases broken: {err}"
         rows.append((exercise_id, ex.display_title("en"), count))
     width = max(len(r[0]) for r in rows)
     title_width = max(len(r[1]) for r in rows)
     for exercise_id, title, count in rows:
         click.echo(f"{exercise_id:<{width}}  {title:<{title_width}}  {count}")
+    if broken:
+        sys.exit(EXIT_NOT_AC)            # listed, and a script still hears that something is wrong
 
 
 @main.group()

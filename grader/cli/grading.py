@@ -6,7 +6,7 @@ import click
 
 from grader import settings
 from grader.cli import options
-from grader.cli.files import emit
+from grader.cli.files import check_output, emit
 from grader.cli.group import main
 from grader.errors import EXIT_AC, EXIT_INTERNAL, EXIT_NOT_AC
 from grader.output import report
@@ -27,6 +27,7 @@ def grade(submission, exercise_id, fmt, time_limit, memory_limit, cases_path, ou
           view, sandbox_mode):
     """Grade SUBMISSION, a filled-in skeleton file."""
     from grader.pipeline.grade import Options, grade as run_grade
+    check_output(output)                           # a typo in -o must not cost the grading
     mode = sandbox_mode
     grading = Options(cases_path, time_limit, memory_limit, use_cache=cache, sandbox=mode)
     if fmt == "text" and output is None and sys.stdout.isatty():
@@ -88,6 +89,7 @@ def batch(paths, exercise_id, jobs, fmt, time_limit, memory_limit, cases_path, o
     from grader import batch as batching
     from grader.output import export
     from grader.pipeline.grade import Options
+    check_output(output)                           # before a class is graded, not after
     entries = batching.collect(paths)
     options = Options(cases_path, time_limit, memory_limit, use_cache=cache,
                       sandbox=sandbox_mode)

@@ -1,0 +1,126 @@
+"""Nothing is lost to a typo: a bad --output fails before any grading, one broken
+exercise hides none of the others, and a student folder with several files is
+not guessed at."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from grader import batch
+from helpers import fill, write
+from unprivileged import ordinary_user  # noqa: F401 - the fixture
+
+SEED = str(ROOT / "tests" / "submissions" / "conv_backward" / "correct_seed.py")
+SEED_BODY = (ROOT / "tests" / "submissions" / "conv_backward" / "correct_seed.py").read_text()
+
+
+def judge(*args, env=None, cwd=None):
+    full = dict(os.environ, NO_COLOR="1")
+    full.update(env or {})
+    return subprocess.run([sys.executable, str(ROOT / "judge.py"), *map(str, args)],
+                          capture_output=True, text=True, env=full, cwd=cwd, timeout=300)
+
+
+@pytest.mark.parametrize("command", ["grade", "batch"])
+def test_output_into_a_missing_folder_fails_before_grading(tmp_path, command):
+    target = tmp_path / "no" / "such" / "grades.csv"
+    # the exercise id is wrong too: had the grading started, that would be the error
+    done = judge(command, SEED, "-e", "no_such_exercise", "-o", target)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert f"the folder {tmp_path / 'no' / 'such'} does not exist" in done.stderr
+    assert "mkdir -p" in done.stderr
+    assert done.stdout == ""
+    assert not (tmp_path / "no").exists()
+
+
+@pytest.mark.parametrize("command", ["grade", "batch"])
+def test_output_under_a_file_fails_before_grading(tmp_path, command):
+    blocker = tmp_path / "grades"
+    blocker.write_text("an old file, not a folder\n")
+    done = judge(command, SEED, "-e", "no_such_exercise", "-o", blocker / "out.csv")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert f"{blocker} is not a folder" in done.stderr
+    assert blocker.read_text() == "an old file, not a folder\n"
+
+
+def test_a_good_output_path_still_works(tmp_path):
+    target = tmp_path / "report.txt"
+    done = judge("grade", SEED, "-e", "conv_backward", "-o", target)
+    assert done.returncode == 0, done.stderr
+    assert target.read_text().rstrip("\n").split("\n")[-1].startswith("Result: AC")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.txt"]   # no probe file left
+
+
+def test_an_ordinary_user_cannot_write_into_a_root_folder(ordinary_user, tmp_path):
+    user = ordinary_user
+    if os.geteuid() != 0:
+        pytest.skip("needs root to make a folder the ordinary user may not write")
+    locked = user.home.parent / "locked-grades"
+    locked.mkdir(mode=0o755, exist_ok=True)
+    os.chmod(locked, 0o755)                       # root's, not writable by 65534
+    seed = user.project / "tests" / "submissions" / "conv_backward" / "correct_seed.py"
+    done = user.judge("batch", seed, "-e", "no_such_exercise", "-o", locked / "grades.csv")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1
+    assert f"cannot write into {locked} (permission denied)" in done.stderr
+    assert list(locked.iterdir()) == []
+
+
+@pytest.fixture
+def home(tmp_path):
+    """A copy of exercises/, reference/ and cases/ (JUDGE_HOME) that a test may break."""
+    for name in ("exercises", "reference", "cases"):
+        shutil.copytree(ROOT / name, tmp_path / name, copy_function=shutil.copy)
+    return tmp_path
+
+
+def test_list_shows_every_exercise_and_the_broken_one(home):
+    broken = home / "exercises" / "maxpool_backward" / "exercise.yaml"
+    broken.write_text("id: maxpool_backward\nclass: [unclosed\n")
+    done = judge("list", env={"JUDGE_HOME": str(home)})
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.rstrip("\n").split("\n")
+    ids = [line.split()[0] for line in lines]
+    assert ids == sorted(p.name for p in (home / "exercises").iterdir()
+                         if (p / "exercise.yaml").is_file())
+    bad = [line for line in lines if line.startswith("maxpool_backward")]
+    assert len(bad) == 1 and "cannot be loaded:" in bad[0] and "exercise.yaml" in bad[0]
+    good = [line for line in lines if line.startswith("conv_backward ")]
+    assert len(good) == 1 and "cases (" in good[0]
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_a_folder_with_several_files_and_no_submission_py_is_ce(tmp_path):
+    klass = tmp_path / "class"
+    several = klass / "lei"
+    several.mkdir(parents=True)
+    write(several, "conv.py", SEED_BODY)
+    write(several, "scratch.py", "print('trying things')\n")
+    chosen = klass / "mei"
+    chosen.mkdir()
+    write(chosen, "submission.py", SEED_BODY)
+    write(chosen, "notes.py", "x = 1\n")
+    alone = klass / "zoe"
+    alone.mkdir()
+    write(alone, "my_conv.py", fill("conv_backward", "raise RuntimeError('x')"))
+    entries = {e.student: e for e in batch.collect([str(klass)])}
+    assert entries["lei"].problem and entries["mei"].problem is None
+    assert entries["mei"].path.endswith("mei/submission.py")
+    assert entries["zoe"].path.endswith("zoe/my_conv.py")
+    out = tmp_path / "grades.json"
+    done = judge("batch", klass, "-e", "conv_backward", "--format", "json", "-o", out)
+    assert done.returncode == 0, done.stderr
+    import json
+    rows = {r["student"]: r for r in json.loads(out.read_text())["submissions"]}
+    assert rows["lei"]["verdict"] == "CE"
+    message = rows["lei"]["compile_error"]
+    assert "2 .py files (conv.py, scratch.py) and no submission.py" in message
+    assert "name the file to grade submission.py" in message
+    assert rows["mei"]["verdict"] == "AC"
+    assert rows["zoe"]["verdict"] == "RE"
