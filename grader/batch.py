@@ -32,6 +32,8 @@ class Entry:
     student: str
     path: str
     problem: str = None         # why the folder holds no one file to grade (graded CE)
+    name: str = None            # the student's name, when --id-pattern found one
+    lms_id: str = None          # the LMS's own user id (Canvas's ID), when the pattern names it
 
     def read(self):
         if self.problem:
@@ -57,8 +59,51 @@ def _student_file(folder):
     return folder, None
 
 
-def collect(paths):
-    """Submissions from files, folders or globs; the student id is the file or folder name.
+# --id-pattern's presets: the names LMS downloads give a student's file or folder
+ID_PATTERNS = {
+    # Moodle: "Zhang San_1001_assignsubmission_file_" (1001: the participant's id)
+    "moodle": r"^(?P<name>.+?)_(?P<id>\d+)_assign(?:submission|feedback)_",
+    # Canvas: "zhangsan_12345_67890_conv" or "zhangsan_LATE_12345_67890_conv" (12345: Canvas's user ID)
+    "canvas": r"^(?P<name>[^_]+)_(?:LATE_)?(?P<lms_id>\d+)_",
+}
+
+
+def id_pattern(text):
+    """The compiled --id-pattern (a preset's name or a regular expression with a group)."""
+    import re
+    if not text:
+        return None
+    source = ID_PATTERNS.get(text, text)
+    try:
+        pattern = re.compile(source)
+    except re.error as err:
+        raise JudgeError(f"--id-pattern {text!r}: not a regular expression ({err}); "
+                         f"for example '_(\\d+)_' or a preset: {', '.join(ID_PATTERNS)}") from None
+    if not pattern.groups:
+        raise JudgeError(f"--id-pattern {text!r}: has no group to take the id from; put the id "
+                         f"in parentheses, e.g. '_(\\d+)_', or name it (?P<id>...)")
+    return pattern
+
+
+def identify(raw, pattern, path):
+    """(student id, name, LMS id) from a file or folder name through --id-pattern."""
+    if pattern is None:
+        return raw, None, None
+    found = pattern.search(raw)
+    if not found:
+        raise JudgeError(f"{inert(str(path))}: its name does not match --id-pattern "
+                         f"{pattern.pattern!r}; fix the pattern or rename the file")
+    groups = found.groupdict()
+    lms_id = groups.get("lms_id")
+    student = groups.get("id") or lms_id or found.group(1)
+    if not student:
+        raise JudgeError(f"{inert(str(path))}: --id-pattern {pattern.pattern!r} matched an empty id")
+    return student, groups.get("name"), lms_id
+
+
+def collect(paths, pattern=None):
+    """Submissions from files, folders or globs; the student id is the file or folder name
+    (or what ``pattern``, a compiled --id-pattern, takes from it).
 
     A folder holds either .py files (one per student) or one folder per
     student with the submission inside.
@@ -86,14 +131,16 @@ def collect(paths):
                     raise JudgeError(f"{match}: no .py files or student folders inside")
             else:
                 raise JudgeError(f"{inert(match)}: no such file or folder")
-            for student, file, problem in found:
-                student = inert(student)           # a name that is not UTF-8 shows its bytes
+            for raw_id, file, problem in found:
+                raw_id, name, lms_id = identify(raw_id, pattern, file)
+                student = inert(raw_id)            # a name that is not UTF-8 shows its bytes
                 if student in seen and seen[student] != str(file):
                     raise JudgeError(f"{inert(str(file))}: student id {student!r} is also used by "
                                      f"{inert(seen[student])}; rename one of them")
                 if student not in seen:
                     seen[student] = str(file)
-                    entries.append(Entry(student, str(file), problem))
+                    entries.append(Entry(student, str(file), problem,
+                                         inert(name) if name else None, lms_id))
     if not entries:
         raise JudgeError("no submissions found; give files, folders or globs")
     return entries

@@ -124,3 +124,114 @@ def test_a_folder_with_several_files_and_no_submission_py_is_ce(tmp_path):
     assert "name the file to grade submission.py" in message
     assert rows["mei"]["verdict"] == "AC"
     assert rows["zoe"]["verdict"] == "RE"
+
+
+# ---------------------------------------------------------------- gradebooks that import
+
+WRONG = (ROOT / "tests" / "submissions" / "conv_backward" / "wrong_sign_flip.py").read_text()
+
+
+def moodle_download(tmp_path):
+    """What Moodle's "Download all submissions" unpacks to: a folder per participant."""
+    root = tmp_path / "moodle"
+    for folder, text in (("Zhang San_1001_assignsubmission_file_", SEED_BODY),
+                         ("李四_1002_assignsubmission_file_", WRONG)):
+        (root / folder).mkdir(parents=True)
+        (root / folder / "conv.py").write_text(text)
+    return root
+
+
+def test_moodle_worksheet_from_a_moodle_download(tmp_path):
+    import csv
+    out = tmp_path / "worksheet.csv"
+    done = judge("batch", moodle_download(tmp_path), "-e", "conv_backward", "--format", "moodle",
+                 "--id-pattern", "moodle", "-o", out)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    # the columns Moodle's offline grading worksheet upload reads
+    assert list(rows[0]) == ["Identifier", "Full name", "Status", "Grade", "Maximum Grade",
+                             "Grade can be changed", "Feedback comments"]
+    by_id = {r["Identifier"]: r for r in rows}
+    assert set(by_id) == {"Participant 1001", "Participant 1002"}
+    assert by_id["Participant 1001"]["Full name"] == "Zhang San"
+    assert by_id["Participant 1001"]["Grade"] == "100.00"
+    assert by_id["Participant 1001"]["Maximum Grade"] == "100.00"
+    assert by_id["Participant 1002"]["Full name"] == "李四"
+    assert float(by_id["Participant 1002"]["Grade"]) < 100
+    assert by_id["Participant 1002"]["Feedback comments"].startswith("WA (wrong answer)")
+    # Moodle strips "Participant " and reads the number
+    assert all(r["Identifier"][len("Participant "):].isdigit() for r in rows)
+
+
+def test_moodle_without_participant_numbers_is_refused_before_grading(tmp_path):
+    done = judge("batch", SEED, "-e", "conv_backward", "--format", "moodle")
+    assert done.returncode == 2
+    assert "'correct_seed' is not a participant number" in done.stderr
+    assert "--id-pattern moodle" in done.stderr and done.stdout == ""
+
+
+def test_canvas_gradebook_from_canvas_download_names(tmp_path):
+    import csv
+    folder = tmp_path / "canvas"
+    folder.mkdir()
+    (folder / "zhangsan_12345_67890_conv.py").write_text(SEED_BODY)
+    (folder / "lisi_LATE_23456_67891_conv.py").write_text(WRONG)
+    out = tmp_path / "canvas.csv"
+    done = judge("batch", folder, "-e", "conv_backward", "--format", "canvas", "--id-pattern",
+                 "canvas", "--assignment", "Conv backward (777)", "--bom", "-o", out)
+    assert done.returncode == 0, done.stderr
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(out.open(encoding="utf-8-sig", newline="")))
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Conv backward (777)"]
+    assert rows[1][0] == "Points Possible" and rows[1][5] == "100"
+    students = {r[1]: r for r in rows[2:]}
+    assert set(students) == {"12345", "23456"}
+    assert students["12345"][0] == "zhangsan" and students["12345"][5] == "100"
+    assert int(students["23456"][5]) < 100
+
+
+def test_canvas_without_a_pattern_uses_the_sis_user_id(tmp_path):
+    import csv
+    out = tmp_path / "canvas.csv"
+    done = judge("batch", SEED, "-e", "conv_backward", "--format", "canvas", "-o", out)
+    assert done.returncode == 0, done.stderr
+    assert not out.read_bytes().startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(out.open(encoding="utf-8", newline="")))
+    assert rows[0][-1] == "conv_backward"
+    assert rows[2] == ["correct_seed", "", "correct_seed", "", "", "100"]
+
+
+@pytest.mark.parametrize("pattern, error", [
+    ("(unclosed", "not a regular expression"),
+    ("no_group", "has no group to take the id from"),
+    ("^zz(\\d+)", "its name does not match --id-pattern"),
+])
+def test_a_bad_id_pattern_is_one_line_before_grading(tmp_path, pattern, error):
+    done = judge("batch", SEED, "-e", "conv_backward", "--id-pattern", pattern)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and error in done.stderr
+    assert done.stdout == ""
+
+
+def test_feedback_dir_holds_each_students_own_report(tmp_path):
+    klass = tmp_path / "class"
+    klass.mkdir()
+    (klass / "alice.py").write_text(SEED_BODY)
+    (klass / "bob.py").write_text(WRONG)
+    feedback = tmp_path / "feedback"
+    done = judge("batch", klass, "-e", "conv_backward", "--feedback-dir", feedback)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in feedback.iterdir()) == ["alice.txt", "bob.txt"]
+    alone = judge("grade", klass / "bob.py", "-e", "conv_backward")
+    bob = (feedback / "bob.txt").read_text()
+    mask = lambda text: [line.split(" ms")[-1] if " ms" in line else line for line in text.splitlines()]
+    assert mask(bob) == mask(alone.stdout)          # exactly what the student would see
+    assert "hidden 1" in bob                        # hidden cases only by number
+    assert (feedback / "alice.txt").read_text().rstrip().split("\n")[-1].startswith("Result: AC")
+
+
+def test_feedback_dir_under_a_missing_folder_fails_before_grading(tmp_path):
+    done = judge("batch", SEED, "-e", "no_such_exercise", "--feedback-dir", tmp_path / "a" / "b")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "does not exist" in done.stderr

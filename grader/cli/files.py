@@ -46,6 +46,28 @@ def check_output(output):
         raise JudgeError(f"{output}: exists and is read-only; choose another --output path")
 
 
+def prepare_folder(folder, option):
+    """The folder an option writes files into, created (its parent must exist)
+    and tried for writing before any grading starts; None when not given."""
+    if not folder:
+        return None
+    import os
+    from pathlib import Path
+    path = Path(folder)
+    if path.exists() and not path.is_dir():
+        raise JudgeError(f"{folder}: is a file, not a folder; choose another {option}")
+    if not path.exists():
+        if not path.parent.is_dir():
+            raise JudgeError(f"{folder}: the folder {path.parent} does not exist; create it first "
+                             f"or choose another {option}")
+        try:
+            path.mkdir()
+        except OSError as err:
+            raise JudgeError(f"{folder}: cannot be created ({err.strerror}); choose another {option}") from None
+    check_output(os.path.join(folder, "probe"))
+    return path
+
+
 def write_atomically(path, text):
     """Write ``text`` to ``path`` through a temporary file in the same folder:
     readers see the old file or the whole new one, never a part; a failure

@@ -6,9 +6,9 @@ import click
 
 from grader import settings
 from grader.cli import options
-from grader.cli.files import check_output, emit
+from grader.cli.files import check_output, emit, prepare_folder, write_atomically
 from grader.cli.group import main
-from grader.errors import EXIT_AC, EXIT_INTERNAL, EXIT_NOT_AC
+from grader.errors import EXIT_AC, EXIT_INTERNAL, EXIT_NOT_AC, JudgeError
 from grader.output import report
 
 
@@ -57,8 +57,12 @@ def _student_id(path):
     return inert(Path(path).stem)                  # as judge batch does: a file name is the student's
 
 
-def _render(fmt, results, single=False, view="instructor"):
+def _render(fmt, results, single=False, view="instructor", assignment=None, people=None):
     from grader.output import export
+    if fmt == "canvas":
+        return export.to_canvas(results, assignment, people)
+    if fmt == "moodle":
+        return export.to_moodle(results, people)
     if fmt == "json":
         return report.to_json(results[0][1], view) if single else export.to_batch_json(results)
     if fmt == "gradescope":
@@ -74,23 +78,41 @@ def _render(fmt, results, single=False, view="instructor"):
 @options.grading
 @click.option("--jobs", "-j", type=click.IntRange(min=1, max=256),
               help="Submissions graded at once [default: the machine's cores].")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json", "junit", "gradescope"]),
-              default="csv", show_default=True)
+@click.option("--format", "fmt",
+              type=click.Choice(["csv", "json", "junit", "gradescope", "canvas", "moodle"]),
+              default="csv", show_default=True,
+              help="canvas: Canvas's gradebook import; moodle: Moodle's offline grading worksheet.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
               help="Write the grades to this file (default: standard output).")
+@click.option("--id-pattern", "id_pattern", metavar="REGEX|moodle|canvas",
+              help="Take the student id from the file or folder name: a regular expression whose "
+                   "first group (or (?P<id>...)) is the id and (?P<name>...) the name; presets "
+                   "for LMS downloads: moodle, canvas.")
+@click.option("--assignment", metavar="NAME",
+              help="--format canvas: the assignment's column, as Canvas names it "
+                   "(e.g. 'Conv backward (12345)') [default: the exercise id].")
+@click.option("--bom", is_flag=True, help="Start CSV files with a byte-order mark (for Excel).")
+@click.option("--feedback-dir", type=click.Path(file_okay=False),
+              help="Also write each student's text report (the student's view) to DIR/ID.txt.")
 def batch(paths, exercise_id, jobs, fmt, time_limit, memory_limit, cases_path, output, cache,
-          sandbox_mode):
+          sandbox_mode, id_pattern, assignment, bom, feedback_dir):
     """Grade every submission in PATHS (files, folders or globs) in parallel.
 
     The student id is the file name without .py, or the name of the student's
-    folder. Prints the grades (CSV by default) and a summary; exit 0 once
-    every submission is graded.
+    folder (or what --id-pattern takes from it). Prints the grades (CSV by
+    default) and a summary; exit 0 once every submission is graded.
     """
     from grader import batch as batching
     from grader.output import export
     from grader.pipeline.grade import Options
     check_output(output)                           # before a class is graded, not after
-    entries = batching.collect(paths)
+    feedback = prepare_folder(feedback_dir, "--feedback-dir")
+    entries = batching.collect(paths, batching.id_pattern(id_pattern))
+    if fmt == "moodle":
+        unnumbered = [e.student for e in entries if not e.student.isdigit()]
+        if unnumbered:
+            raise JudgeError(f"--format moodle: {unnumbered[0]!r} is not a participant number; "
+                             f"grade Moodle's download with --id-pattern moodle")
     options = Options(cases_path, time_limit, memory_limit, use_cache=cache,
                       sandbox=sandbox_mode)
     summary_stream = sys.stdout if output else sys.stderr
@@ -101,5 +123,20 @@ def batch(paths, exercise_id, jobs, fmt, time_limit, memory_limit, cases_path, o
                                          on_done=lambda entry, result: bar.update(1))
     else:
         results = batching.grade_all(exercise_id, entries, options, jobs)
-    emit(_render(fmt, results), output)
+    people = {e.student: (e.name, e.lms_id) for e in entries}
+    text = _render(fmt, results, assignment=assignment or exercise_id, people=people)
+    if bom and fmt in ("csv", "canvas", "moodle"):
+        text = "\ufeff" + text
+    if feedback:
+        for student, result in results:
+            write_atomically(str(feedback / f"{_file_name(student)}.txt"),
+                             report.to_text(result, colour=False, view="student") + "\n")
+    emit(text.rstrip("\n") if fmt in ("canvas", "moodle") else text, output)
     click.echo(export.summary_text(export.summary(results)), file=summary_stream)
+
+
+def _file_name(student):
+    """A student id as a file name: nothing that could leave the folder."""
+    import re
+    name = re.sub(r"[^\w.@+-]", "_", student).lstrip(".")
+    return name or "_"

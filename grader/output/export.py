@@ -47,6 +47,69 @@ def to_csv(results):
     return buffer.getvalue()
 
 
+# ---------------------------------------------------------------- LMS gradebooks
+
+# Canvas's gradebook import: the student columns it matches on (any one of ID,
+# SIS User ID and SIS Login ID), Section, then one column per assignment; a
+# "Points Possible" row under the header gives the assignment's maximum.
+CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+
+# Moodle's assignment "offline grading worksheet", as its upload reads it: rows
+# found by "Identifier" ("Participant N"), the grade from "Grade", the
+# feedback from "Feedback comments".
+MOODLE_COLUMNS = ("Identifier", "Full name", "Status", "Grade", "Maximum Grade",
+                  "Grade can be changed", "Feedback comments")
+
+
+def _csv(rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for row in rows:
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def to_canvas(results, assignment, people=None):
+    """Canvas's gradebook CSV. ``people`` maps a student id to (name, Canvas user ID)
+    as --id-pattern found them; without a Canvas ID, the student id goes in SIS User ID."""
+    people = people or {}
+    top = max((r.max_score for _, r in results), default=0)
+    rows = [[*CANVAS_COLUMNS, assignment],
+            ["Points Possible", "", "", "", "", top]]
+    for student, report in results:
+        name, lms_id = people.get(student, (None, None))
+        rows.append([_safe_cell(name or student), lms_id or "", "" if lms_id else _safe_cell(student),
+                     "", "", report.score])
+    return _csv(rows)
+
+
+def feedback_line(report):
+    """One line a student may read: the verdict, the score, the first failing public case."""
+    line = (f"{report.verdict} ({MEANING[report.verdict]}): {report.score}/{report.max_score}, "
+            f"{report.passed}/{report.total} cases passed")
+    if report.compile_error:
+        return f"{line}. {report.compile_error}"
+    failing = [c for c in report.cases if c.verdict not in (Verdict.AC, Verdict.CE)
+               and c.visibility == "public"]
+    if failing:
+        line += f". First failing public case, {failing[0].name}: {failing[0].message}"
+    elif report.verdict is not Verdict.AC:
+        line += ". Every public case passed; a hidden case did not."
+    return line
+
+
+def to_moodle(results, people=None):
+    """Moodle's offline grading worksheet, ready to upload into the assignment."""
+    people = people or {}
+    rows = [list(MOODLE_COLUMNS)]
+    for student, report in results:
+        name, _ = people.get(student, (None, None))
+        rows.append([f"Participant {_safe_cell(student)}", _safe_cell(name or student), "Graded",
+                     f"{report.score:.2f}", f"{report.max_score:.2f}", "Yes",
+                     _safe_cell(feedback_line(report))])
+    return _csv(rows)
+
+
 def summary(results):
     """Counts per verdict, mean and median score, and the most failed cases."""
     scores = [report.score for _, report in results]
