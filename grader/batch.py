@@ -300,7 +300,7 @@ def _judge_process(exercise_id, entries, options, task_r, result_w):
                 entry = entries[channel.decode_json(payload)["index"]]
                 try:
                     report = grade_text(ex, entry.read(), prepared, options, worker)
-                    message = {"report": text_report.as_dict(report, "instructor")}
+                    message = {"report": text_report.as_dict(report, "instructor", reveal=True)}
                 except JudgeError as err:     # e.g. strict mode on a machine that cannot
                     message = {"usage": str(err)}
                 except Exception as err:  # a fault of the judge: the parent reports it

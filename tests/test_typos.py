@@ -235,3 +235,64 @@ def test_feedback_dir_under_a_missing_folder_fails_before_grading(tmp_path):
     done = judge("batch", SEED, "-e", "no_such_exercise", "--feedback-dir", tmp_path / "a" / "b")
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert "does not exist" in done.stderr
+
+
+# ---------------------------------------------------------------- hidden cases, for instructors only
+
+WRONG_PATH = ROOT / "tests" / "submissions" / "conv_backward" / "wrong_sign_flip.py"
+
+
+def hidden_names():
+    from grader.declare import cases as case_files, exercise
+    ex = exercise.load("conv_backward")
+    return [c.name for c in case_files.load(ex) if not c.public]
+
+
+def test_reveal_hidden_shows_an_instructor_every_hidden_case(tmp_path):
+    names = hidden_names()
+    shown = judge("grade", WRONG_PATH, "-e", "conv_backward", "--view", "instructor", "--reveal-hidden")
+    assert shown.returncode == 1, shown.stderr
+    for number, name in enumerate(names, 1):
+        assert f"Hidden case {name} (hidden {number}, wrong answer, " in shown.stdout
+    assert shown.stdout.count("dx: ") >= len(names)
+    plain = judge("grade", WRONG_PATH, "-e", "conv_backward", "--view", "instructor")
+    assert "instructors only" not in plain.stdout and "Hidden case" not in plain.stdout
+
+
+@pytest.mark.parametrize("args, error", [
+    (("grade", WRONG_PATH, "--reveal-hidden"), "add --view instructor"),
+    (("grade", WRONG_PATH, "--view", "instructor", "--reveal-hidden", "--format", "gradescope"),
+     "Gradescope's results are read by students"),
+    (("batch", WRONG_PATH, "--reveal-hidden"), "--format csv has no place"),
+    (("batch", WRONG_PATH, "--reveal-hidden", "--format", "gradescope"), "--format gradescope"),
+    (("batch", WRONG_PATH, "--reveal-hidden", "--format", "moodle"), "--format moodle"),
+])
+def test_reveal_hidden_is_refused_where_students_read(args, error):
+    done = judge(*args, "-e", "conv_backward")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert error in done.stderr and done.stdout == ""
+
+
+def test_batch_json_reveals_only_when_asked_and_feedback_never(tmp_path):
+    import json
+    names = hidden_names()
+    klass = tmp_path / "class"
+    klass.mkdir()
+    (klass / "bob.py").write_text(WRONG_PATH.read_text())
+    (klass / "cat.py").write_text(WRONG_PATH.read_text())   # two: graded in two judge processes
+    feedback = tmp_path / "feedback"
+    out = tmp_path / "grades.json"
+    done = judge("batch", klass, "-e", "conv_backward", "--format", "json", "--reveal-hidden",
+                 "--jobs", "2", "--feedback-dir", feedback, "-o", out)
+    assert done.returncode == 0, done.stderr
+    for row in json.loads(out.read_text())["submissions"]:
+        hidden = [c for c in row["cases"] if c["visibility"] == "hidden"]
+        assert [c["name"] for c in hidden] == names
+        assert all(c["revealed"]["message"].startswith("dx") and c["revealed"]["details"]
+                   for c in hidden)
+    mine = (feedback / "bob.txt").read_text()
+    assert not any(name in mine for name in names) and "instructors only" not in mine
+    assert "dx: 72 of 72" not in mine               # the hidden case's own numbers
+    plain = tmp_path / "plain.json"
+    judge("batch", klass, "-e", "conv_backward", "--format", "json", "-o", plain)
+    assert "revealed" not in plain.read_text()

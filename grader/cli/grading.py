@@ -12,6 +12,12 @@ from grader.errors import EXIT_AC, EXIT_INTERNAL, EXIT_NOT_AC, JudgeError
 from grader.output import report
 
 
+reveal_option = click.option(
+    "--reveal-hidden", "reveal", is_flag=True,
+    help="For instructors: show what each hidden case said (message, details, real time) in "
+         "the text, JSON and JUnit reports; never in feedback files, Gradescope or LMS files.")
+
+
 @main.command()
 @click.argument("submission", type=click.Path(exists=True, dir_okay=False))
 @options.exercise
@@ -23,14 +29,20 @@ from grader.output import report
 @click.option("--view", type=click.Choice(settings.VIEWS), default="student",
               show_default=True,
               help="student names hidden cases only by number; instructor shows their real names.")
+@reveal_option
 def grade(submission, exercise_id, fmt, time_limit, memory_limit, cases_path, output, cache,
-          view, sandbox_mode):
+          view, sandbox_mode, reveal):
     """Grade SUBMISSION, a filled-in skeleton file."""
     from grader.pipeline.grade import Options, grade as run_grade
+    if reveal and view != "instructor":
+        raise JudgeError("--reveal-hidden shows hidden cases to instructors only; add --view instructor")
+    if reveal and fmt == "gradescope":
+        raise JudgeError("--reveal-hidden: Gradescope's results are read by students; "
+                         "use --format text, json or junit")
     check_output(output)                           # a typo in -o must not cost the grading
     mode = sandbox_mode
     grading = Options(cases_path, time_limit, memory_limit, use_cache=cache, sandbox=mode)
-    if fmt == "text" and output is None and sys.stdout.isatty():
+    if fmt == "text" and output is None and sys.stdout.isatty() and not reveal:
         # on a terminal, each case's line as soon as it is decided
         live = report.LiveText(lambda text: click.echo(text, nl=False), report.use_colour(), view)
         result = run_grade(submission, exercise_id, grading, on_start=live.start, on_case=live.case)
@@ -38,9 +50,10 @@ def grade(submission, exercise_id, fmt, time_limit, memory_limit, cases_path, ou
         _exit(result)
     result = run_grade(submission, exercise_id, grading)
     if fmt == "text":
-        text = report.to_text(result, colour=output is None and report.use_colour(), view=view)
+        text = report.to_text(result, colour=output is None and report.use_colour(), view=view,
+                              reveal=reveal)
     else:
-        text = _render(fmt, [(_student_id(submission), result)], single=True, view=view)
+        text = _render(fmt, [(_student_id(submission), result)], single=True, view=view, reveal=reveal)
     emit(text, output)
     _exit(result)
 
@@ -57,19 +70,21 @@ def _student_id(path):
     return inert(Path(path).stem)                  # as judge batch does: a file name is the student's
 
 
-def _render(fmt, results, single=False, view="instructor", assignment=None, people=None):
+def _render(fmt, results, single=False, view="instructor", assignment=None, people=None, reveal=False):
     from grader.output import export
     if fmt == "canvas":
         return export.to_canvas(results, assignment, people)
     if fmt == "moodle":
         return export.to_moodle(results, people)
     if fmt == "json":
-        return report.to_json(results[0][1], view) if single else export.to_batch_json(results)
-    if fmt == "gradescope":
+        return (report.to_json(results[0][1], view, reveal) if single
+                else export.to_batch_json(results, reveal))
+    if fmt == "gradescope":                        # students read it: never revealed
         return export.to_gradescope(results[0][1]) if single else export.to_batch_gradescope(results)
     if fmt == "junit":
-        return export.to_junit(results)
+        return export.to_junit(results, reveal)
     return export.to_csv(results)
+
 
 
 @main.command()
@@ -94,8 +109,9 @@ def _render(fmt, results, single=False, view="instructor", assignment=None, peop
 @click.option("--bom", is_flag=True, help="Start CSV files with a byte-order mark (for Excel).")
 @click.option("--feedback-dir", type=click.Path(file_okay=False),
               help="Also write each student's text report (the student's view) to DIR/ID.txt.")
+@reveal_option
 def batch(paths, exercise_id, jobs, fmt, time_limit, memory_limit, cases_path, output, cache,
-          sandbox_mode, id_pattern, assignment, bom, feedback_dir):
+          sandbox_mode, id_pattern, assignment, bom, feedback_dir, reveal):
     """Grade every submission in PATHS (files, folders or globs) in parallel.
 
     The student id is the file name without .py, or the name of the student's
@@ -105,6 +121,9 @@ def batch(paths, exercise_id, jobs, fmt, time_limit, memory_limit, cases_path, o
     from grader import batch as batching
     from grader.output import export
     from grader.pipeline.grade import Options
+    if reveal and fmt not in ("json", "junit"):
+        raise JudgeError(f"--reveal-hidden: --format {fmt} has no place for hidden cases' details "
+                         f"(or students read it); use --format json or junit")
     check_output(output)                           # before a class is graded, not after
     feedback = prepare_folder(feedback_dir, "--feedback-dir")
     entries = batching.collect(paths, batching.id_pattern(id_pattern))
@@ -124,7 +143,7 @@ def batch(paths, exercise_id, jobs, fmt, time_limit, memory_limit, cases_path, o
     else:
         results = batching.grade_all(exercise_id, entries, options, jobs)
     people = {e.student: (e.name, e.lms_id) for e in entries}
-    text = _render(fmt, results, assignment=assignment or exercise_id, people=people)
+    text = _render(fmt, results, assignment=assignment or exercise_id, people=people, reveal=reveal)
     if bom and fmt in ("csv", "canvas", "moodle"):
         text = "\ufeff" + text
     if feedback:

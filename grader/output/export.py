@@ -140,17 +140,17 @@ def summary_text(info):
     return "\n".join(lines)
 
 
-def to_batch_json(results):
+def to_batch_json(results, reveal=False):
     return json.dumps({
         "summary": summary(results),
-        "submissions": [dict(text_report.as_dict(report, "instructor"), student=student)
+        "submissions": [dict(text_report.as_dict(report, "instructor", reveal), student=student)
                         for student, report in results],
     }, indent=2, ensure_ascii=False)
 
 
 # ---------------------------------------------------------------- JUnit
 
-def _testsuite(student, report):
+def _testsuite(student, report, reveal=False):
     failures = sum(1 for c in report.cases if c.verdict is Verdict.WA)
     errors = sum(1 for c in report.cases if c.verdict not in (Verdict.AC, Verdict.WA))
     seconds = sum(c.time_ms for c in report.cases) / 1000
@@ -171,10 +171,13 @@ def _testsuite(student, report):
             continue
         tag = "failure" if case.verdict is Verdict.WA else "error"
         message = report.compile_error if case.verdict is Verdict.CE else case.message
+        details = case.details
+        if reveal and case.revealed:                 # an instructor's own report only
+            message, details = case.revealed.get("message", message), case.revealed.get("details", [])
         node = ET.SubElement(element, tag, {"message": _xml_text(message),
                                             "type": str(case.verdict)})
         node.text = _xml_text("\n".join([f"{case.verdict}: {MEANING[case.verdict]}", message,
-                                         *case.details]))
+                                         *details]))
     return suite
 
 
@@ -183,11 +186,11 @@ def _xml_text(text):
     return "".join(ch for ch in str(text) if ch in "\t\n\r" or ord(ch) >= 0x20)
 
 
-def to_junit(results):
+def to_junit(results, reveal=False):
     """A <testsuites> document: one testsuite per submission, one testcase per case."""
     root = ET.Element("testsuites", {"name": "dl-judge"})
     for student, report in results:
-        root.append(_testsuite(student, report))
+        root.append(_testsuite(student, report, reveal))
     root.set("tests", str(sum(len(r.cases) for _, r in results)))
     root.set("failures", str(sum(int(s.get("failures")) for s in root)))
     root.set("errors", str(sum(int(s.get("errors")) for s in root)))

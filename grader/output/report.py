@@ -26,9 +26,12 @@ def _paint(text, verdict, colour):
 VIEWS = settings.VIEWS
 
 
-def as_dict(report, view="student"):
+def as_dict(report, view="student", reveal=False):
     """The report as data. A student's view names hidden cases only by number;
-    an instructor's keeps every real name (and the numbered label)."""
+    an instructor's keeps every real name (and the numbered label), and with
+    ``reveal`` what each hidden case said (its message, details, real time)."""
+    if reveal and view != "instructor":
+        raise ValueError("hidden cases are revealed only in an instructor's view")
     data = {
         "exercise": report.exercise,
         "submission": report.submission,
@@ -52,6 +55,7 @@ def as_dict(report, view="student"):
                 "details": list(c.details),
                 "hint": c.hint or None,
                 "output": c.output or None,
+                **({"revealed": c.revealed} if reveal and c.revealed else {}),
             }
             for c in report.cases
         ],
@@ -63,14 +67,14 @@ def from_dict(data):
     """The Report that as_dict() described (for reports passed between judge processes)."""
     cases = [CaseResult(c["name"], Verdict(c["verdict"]), c["score"], c["max_score"], c["time_ms"],
                         c["visibility"], c["message"], list(c["details"]), c["output"] or "",
-                        c["hint"] or "", c.get("label") or "")
+                        c["hint"] or "", c.get("label") or "", c.get("revealed"))
              for c in data["cases"]]
     return Report(data["exercise"], data["submission"], cases, verdict=Verdict(data["verdict"]),
                   notes=list(data["notes"]), compile_error=data["compile_error"] or "")
 
 
-def to_json(report, view="student"):
-    return json.dumps(as_dict(report, view), indent=2, ensure_ascii=False)
+def to_json(report, view="student", reveal=False):
+    return json.dumps(as_dict(report, view, reveal), indent=2, ensure_ascii=False)
 
 
 def _time(case):
@@ -125,7 +129,26 @@ class LiveText:
         self.write(line + "\n")
 
 
-def to_text(report, colour=False, view="student"):
+def _revealed(report):
+    """For an instructor: what every failing hidden case said (never shown to students)."""
+    lines = []
+    for c in report.cases:
+        if c.visibility != "hidden" or c.verdict in (Verdict.AC, Verdict.CE) or not c.revealed:
+            continue
+        lines.append("")
+        lines.append(f"Hidden case {c.name} ({c.label}, {MEANING[c.verdict]}, "
+                     f"{c.revealed.get('time_ms', 0):.1f} ms; instructors only):")
+        for detail in c.revealed.get("details") or [c.revealed.get("message", "")]:
+            lines.append(f"  {detail}")
+        if c.revealed.get("output"):
+            lines.append("  it printed:")
+            lines += [f"    | {line}" for line in c.revealed["output"].split("\n")]
+    return lines
+
+
+def to_text(report, colour=False, view="student", reveal=False):
+    if reveal and view != "instructor":
+        raise ValueError("hidden cases are revealed only in an instructor's view")
     lines = [_header(report.exercise, report.submission)]
     if report.compile_error:
         lines.append(_paint("CE", Verdict.CE, colour) + f"  {report.compile_error}")
@@ -148,6 +171,8 @@ def to_text(report, colour=False, view="student"):
         if c.output:
             lines.append("  your program printed:")
             lines += [f"    | {line}" for line in c.output.split("\n")]
+    if reveal:
+        lines += _revealed(report)
     lines.append("")
     verdict = _paint(str(report.verdict), report.verdict, colour)
     lines.append(f"Result: {verdict} ({MEANING[report.verdict]})  score {report.score}/"

@@ -145,11 +145,14 @@ def judge_case(ex, item, label, spec, answer, place):
     verdict = decision.verdict
     hint = hint if verdict is Verdict.WA else ""
     points = case.points if verdict is Verdict.AC else 0
-    if not case.public:
-        return CaseResult(case.name, verdict, points, case.points, feedback.coarse_ms(facts.wall_ms),
-                          case.visibility, feedback.hidden_message(verdict), label=label), returned
     elapsed = returned.elapsed_ms if isinstance(returned, Returned) else None
     time_ms = elapsed if elapsed is not None and elapsed <= limits.time_s * 1000 else facts.wall_ms
+    if not case.public:
+        revealed = {"message": message, "details": list(details), "time_ms": round(time_ms, 1),
+                    "output": feedback.printed(output)}
+        return CaseResult(case.name, verdict, points, case.points, feedback.coarse_ms(facts.wall_ms),
+                          case.visibility, feedback.hidden_message(verdict), label=label,
+                          revealed=revealed), returned
     return CaseResult(case.name, verdict, points, case.points, round(time_ms, 1), case.visibility,
                       message, list(details), feedback.printed(output), hint, label=label), returned
 

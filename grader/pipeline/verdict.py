@@ -43,6 +43,9 @@ class CaseResult:
     output: str = ""                             # what the student printed (public cases only)
     hint: str = ""                               # the likely mistake (public cases only)
     label: str = ""                              # the name a student sees ("hidden 2")
+    # a hidden case's own words, for instructors who ask (--reveal-hidden):
+    # {"message", "details", "time_ms", "output"}; never in anything a student gets
+    revealed: dict = None
 
     def shown_name(self, view="student"):
         """The case's name for ``view``: instructors see every real name,
