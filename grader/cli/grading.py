@@ -97,8 +97,9 @@ def _render(fmt, results, single=False, view="instructor", assignment=None, peop
               type=click.Choice(["csv", "json", "junit", "gradescope", "canvas", "moodle"]),
               default="csv", show_default=True,
               help="canvas: Canvas's gradebook import; moodle: Moodle's offline grading worksheet.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
-              help="Write the grades to this file (default: standard output).")
+@click.option("--output", "-o", type=click.Path(),
+              help="Write the grades to this file (default: standard output); with --format "
+                   "gradescope, a folder (not ending in .json) gets DIR/ID/results.json per student.")
 @click.option("--id-pattern", "id_pattern", metavar="REGEX|moodle|canvas",
               help="Take the student id from the file or folder name: a regular expression whose "
                    "first group (or (?P<id>...)) is the id and (?P<name>...) the name; presets "
@@ -124,7 +125,11 @@ def batch(paths, exercise_id, jobs, fmt, time_limit, memory_limit, cases_path, o
     if reveal and fmt not in ("json", "junit"):
         raise JudgeError(f"--reveal-hidden: --format {fmt} has no place for hidden cases' details "
                          f"(or students read it); use --format json or junit")
-    check_output(output)                           # before a class is graded, not after
+    per_student = fmt == "gradescope" and output and not output.endswith(".json")
+    if per_student:
+        folders = prepare_folder(output, "--output")
+    else:
+        check_output(output)                       # before a class is graded, not after
     feedback = prepare_folder(feedback_dir, "--feedback-dir")
     entries = batching.collect(paths, batching.id_pattern(id_pattern))
     if fmt == "moodle":
@@ -150,7 +155,14 @@ def batch(paths, exercise_id, jobs, fmt, time_limit, memory_limit, cases_path, o
         for student, result in results:
             write_atomically(str(feedback / f"{_file_name(student)}.txt"),
                              report.to_text(result, colour=False, view="student") + "\n")
-    emit(text.rstrip("\n") if fmt in ("canvas", "moodle") else text, output)
+    if per_student:                                # what Gradescope reads, one folder per student
+        for student, result in results:
+            folder = folders / _file_name(student)
+            folder.mkdir(exist_ok=True)
+            write_atomically(str(folder / "results.json"), export.to_gradescope(result) + "\n")
+        click.echo(f"wrote {len(results)} results.json files under {output}")
+    else:
+        emit(text.rstrip("\n") if fmt in ("canvas", "moodle") else text, output)
     click.echo(export.summary_text(export.summary(results)), file=summary_stream)
 
 
