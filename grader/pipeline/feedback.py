@@ -73,12 +73,13 @@ def printed(output):
     return inert(shown[:2000], lines=True)
 
 
-def words(decision, limits, raised=None, mismatches=(), correct=(), place=None):
+def words(decision, limits, raised=None, mismatches=(), correct=(), place=None, stuck=None):
     """(message, details) for a Decision on a public case.
 
     ``raised`` is the decode.Raised of an error, ``mismatches`` and ``correct``
     the compared outputs, ``place(line)`` maps a line of the spliced file to
-    (line in the student's file, its text)."""
+    (line in the student's file, its text), ``stuck`` the line of the spliced
+    file a run out of time said it was on."""
     reason, facts = decision.reason, decision.facts
     time_limit, memory = limits.time_s, limits.memory_mb
     simple = {
@@ -102,6 +103,12 @@ def words(decision, limits, raised=None, mismatches=(), correct=(), place=None):
         "accepted": "all outputs match",
     }
     if reason in simple:
+        if reason in ("wall_time", "cpu_time") and stuck and place:
+            line, text = place(stuck)
+            if line:
+                return (f"{simple[reason]}; it was running line {line}: {inert(text)}",
+                        [f"line {line} was running when the time ran out: {inert(text)}",
+                         "look for a loop that never ends or work repeated far more often than needed"])
         return simple[reason], []
     if reason == "wrong":
         first = mismatches[0]

@@ -136,7 +136,9 @@ def judge_case(ex, item, label, spec, answer, place):
         decision = decide.decide(facts, limits, returned, mismatches)
         if decision.verdict is Verdict.CE:
             return feedback.compile_message(returned, place), returned
-        message, details = feedback.words(decision, limits, returned, mismatches or [], correct, place)
+        stuck = decode.stuck_line(result) if result and decision.verdict is Verdict.TLE else None
+        message, details = feedback.words(decision, limits, returned, mismatches or [], correct, place,
+                                          stuck)
     except Exception:  # noqa: BLE001 - whatever a run sends back must not crash the judge
         if settings.debug():
             raise
