@@ -8,6 +8,14 @@ import click
 from grader.cli import options
 from grader.cli.files import emit
 from grader.cli.group import main
+
+
+def group_lang(value):
+    """`show --lang`: the statement's language is every message's language."""
+    from grader import messages
+    if value is not None:
+        messages.use(value)
+    return messages.current()
 from grader.declare import cases as case_files
 from grader.declare import exercise
 from grader.errors import EXIT_AC, EXIT_NOT_AC, JudgeError
@@ -110,8 +118,10 @@ def init(exercise_id, file, force):
 
 @main.command("show")
 @click.argument("exercise_id")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
-              help="Language of the statement.")
+@click.option("--lang", type=click.Choice(["en", "zh"]),
+              callback=lambda ctx, param, value: group_lang(value),
+              help="Language of the statement and every message [default: JUDGE_LANG, else the "
+                   "locale, else en].")
 def show(exercise_id, lang):
     """Print the statement of EXERCISE_ID and its public cases."""
     from grader import scaffold

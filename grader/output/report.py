@@ -4,6 +4,7 @@ import json
 import sys
 
 from grader import settings
+from grader.messages import _
 from grader.pipeline.verdict import MEANING, CaseResult, Report, Verdict
 
 COLOURS = {
@@ -90,7 +91,7 @@ def _header(exercise, submission):
 
 def _case_line(c, width, colour, view):
     tag = _paint(f"{str(c.verdict):<3}", c.verdict, colour)
-    hidden = " (hidden)" if c.visibility == "hidden" else ""
+    hidden = _(" (hidden)") if c.visibility == "hidden" else ""
     message = "" if c.verdict is Verdict.AC else f"  {c.message}"
     return (f"  {tag} {c.shown_name(view):<{width}} {c.score:>3}/{c.max_score:<3} "
             f"{_time(c)}{hidden}{message}")
@@ -136,12 +137,13 @@ def _revealed(report):
         if c.visibility != "hidden" or c.verdict in (Verdict.AC, Verdict.CE) or not c.revealed:
             continue
         lines.append("")
-        lines.append(f"Hidden case {c.name} ({c.label}, {MEANING[c.verdict]}, "
-                     f"{c.revealed.get('time_ms', 0):.1f} ms; instructors only):")
+        lines.append(_("Hidden case {name} ({label}, {meaning}, {ms} ms; instructors only):",
+                       name=c.name, label=c.label, meaning=MEANING[c.verdict],
+                       ms=f"{c.revealed.get('time_ms', 0):.1f}"))
         for detail in c.revealed.get("details") or [c.revealed.get("message", "")]:
             lines.append(f"  {detail}")
         if c.revealed.get("output"):
-            lines.append("  it printed:")
+            lines.append("  " + _("it printed:"))
             lines += [f"    | {line}" for line in c.revealed["output"].split("\n")]
     return lines
 
@@ -157,24 +159,26 @@ def to_text(report, colour=False, view="student", reveal=False):
         for c in report.cases:
             lines.append(_case_line(c, width, colour, view))
     for note in report.notes:
-        lines.append(f"note: {note}")
+        lines.append(_("note: {note}", note=note))
     failing = [c for c in report.cases if c.verdict not in (Verdict.AC, Verdict.CE)
                and c.visibility == "public"]
     if failing:
         c = failing[0]
         lines.append("")
-        lines.append(f"First failing public case, {c.name} ({MEANING[c.verdict]}):")
+        lines.append(_("First failing public case, {name} ({meaning}):", name=c.name,
+                       meaning=MEANING[c.verdict]))
         for detail in c.details or [c.message]:
             lines.append(f"  {detail}")
         if c.hint:
-            lines.append(f"  likely mistake: {c.hint}")
+            lines.append("  " + _("likely mistake: {hint}", hint=c.hint))
         if c.output:
-            lines.append("  your program printed:")
+            lines.append("  " + _("your program printed:"))
             lines += [f"    | {line}" for line in c.output.split("\n")]
     if reveal:
         lines += _revealed(report)
     lines.append("")
     verdict = _paint(str(report.verdict), report.verdict, colour)
-    lines.append(f"Result: {verdict} ({MEANING[report.verdict]})  score {report.score}/"
-                 f"{report.max_score}  passed {report.passed}/{report.total} cases")
+    lines.append(_("Result: {verdict} ({meaning})  score {score}/{max_score}  passed {passed}/{total} cases",
+                   verdict=verdict, meaning=MEANING[report.verdict], score=report.score,
+                   max_score=report.max_score, passed=report.passed, total=report.total))
     return "\n".join(lines)

@@ -11,6 +11,7 @@ from grader.declare import cases as case_files
 from grader.declare import exercise
 from grader.errors import JudgeError
 from grader.inert import inert
+from grader.messages import _
 from grader.pipeline import compare, decide, decode, execute, feedback, hints, read, splice
 from grader.pipeline.decode import Raised, Returned
 from grader.pipeline.options import Options
@@ -67,9 +68,9 @@ def grade_text(ex, submission, prepared, options, worker, on_case=None, on_start
         return _compile_error(ex, label, prepared, str(err))
     notes = []
     if spliced.outside_changes:
-        notes.append(f"You changed lines {splice.describe_lines(spliced.outside_changes)} outside "
-                     f"the Begin/End markers; those changes were ignored: only the code between "
-                     f"the markers is graded.")
+        notes.append(_("You changed lines {lines} outside the Begin/End markers; those changes were "
+                       "ignored: only the code between the markers is graded.",
+                       lines=splice.describe_lines(spliced.outside_changes)))
     place = _placer(spliced, submission.text.split("\n"))
     shared = execute.shared_request(ex, spliced.source, options)
     labels = case_labels([item.case for item in prepared])
@@ -84,12 +85,12 @@ def grade_text(ex, submission, prepared, options, worker, on_case=None, on_start
         memory = options.memory_limit or item.case.memory_limit
         groups.setdefault((not item.case.public, memory), []).append(index)
     outcomes, compile_error = {}, None
-    for _, group in sorted(groups.items()):
+    for _key, group in sorted(groups.items()):
         if compile_error is not None:
             continue
         cases = [(execute.case_request(prepared[i].case, prepared[i].expected, options),
                   prepared[i].inputs_npy()) for i in group]
-        for index, (spec, _), answer in zip(group, cases, worker.run_cases(shared, cases)):
+        for index, (spec, _arrays), answer in zip(group, cases, worker.run_cases(shared, cases)):
             if compile_error is None:
                 outcome, returned = judge_case(ex, prepared[index], labels[index], spec, answer, place)
                 if isinstance(outcome, str):         # the file does not compile
@@ -182,7 +183,7 @@ def _compare(ex, case, returned, expected_arrays):
 def _compile_error(ex, label, prepared, message, notes=()):
     labels = case_labels([p.case for p in prepared])
     results = [CaseResult(p.case.name, Verdict.CE, 0, p.case.points, 0.0, p.case.visibility,
-                          "not run: the file does not compile", label=text)
+                          _("not run: the file does not compile"), label=text)
                for p, text in zip(prepared, labels)]
     return Report(ex.id, inert(label), results, verdict=Verdict.CE, notes=list(notes),
                   compile_error=inert(message))
