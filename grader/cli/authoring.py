@@ -7,18 +7,19 @@ import click
 
 from grader.cli import options
 from grader.cli.files import emit
+from grader import messages
 from grader.cli.group import main
 
 
 def group_lang(value):
     """`show --lang`: the statement's language is every message's language."""
-    from grader import messages
     if value is not None:
         messages.use(value)
     return messages.current()
 from grader.declare import cases as case_files
 from grader.declare import exercise
 from grader.errors import EXIT_AC, EXIT_NOT_AC, JudgeError
+from grader.messages import _
 
 
 @main.command("list")
@@ -34,15 +35,16 @@ def list_exercises():
             ex = exercise.load(exercise_id)
         except JudgeError as err:        # one broken exercise.yaml hides none of the others
             broken += 1
-            rows.append((exercise_id, "(broken)", f"cannot be loaded: {err}"))
+            rows.append((exercise_id, _("(broken)"), _("cannot be loaded: {error}", error=err)))
             continue
         try:
             found = case_files.load(ex)
-            count = f"{len(found)} cases ({sum(c.public for c in found)} public)"
+            count = _("{count} cases ({public} public)", count=len(found),
+                      public=sum(c.public for c in found))
         except JudgeError as err:
             broken += 1
-            count = f"cases broken: {err}"
-        rows.append((exercise_id, ex.display_title("en"), count))
+            count = _("cases broken: {error}", error=err)
+        rows.append((exercise_id, ex.display_title(messages.current()), count))
     width = max(len(r[0]) for r in rows)
     title_width = max(len(r[1]) for r in rows)
     for exercise_id, title, count in rows:
@@ -109,11 +111,11 @@ def init(exercise_id, file, force):
     from grader import scaffold
     ex = exercise.load(exercise_id)
     target, *helpers = scaffold.write_skeleton(ex, file or f"{ex.id}.py", force)
-    click.echo(f"wrote {target}: write your code between the Begin and End markers, then run "
-               f"`judge grade {target} -e {ex.id}`")
+    click.echo(_("wrote {file}: write your code between the Begin and End markers, then run "
+                 "`judge grade {file} -e {id}`", file=target, id=ex.id))
     if helpers:
-        click.echo(f"wrote {', '.join(str(h) for h in helpers)} beside it: the helpers it imports, "
-                   f"so that `python {target}` works on your machine")
+        click.echo(_("wrote {files} beside it: the helpers it imports, so that `python {file}` works "
+                     "on your machine", files=", ".join(str(h) for h in helpers), file=target))
 
 
 @main.command("show")
