@@ -31,23 +31,79 @@ from grader.settings import DEFAULTS
 class Entry:
     student: str
     path: str
+    problem: str = None         # why the folder holds no one file to grade (graded CE)
+    name: str = None            # the student's name, when --id-pattern found one
+    lms_id: str = None          # the LMS's own user id (Canvas's ID), when the pattern names it
+
+    def read(self):
+        if self.problem:
+            return read.Submission(self.path, problem=self.problem)
+        return read.read(self.path)
 
 
 def _student_file(folder):
-    """The submission inside a student's folder: its only .py file, or a
-    conventional name among several. A folder without one is graded as is
-    (a compile error that says to hand in the .py file)."""
+    """(the submission inside a student's folder, None), or (the folder, why it
+    cannot be graded). Its only .py file, or submission.py among several;
+    several without a submission.py is not guessed at: the row is CE and says
+    which files were found. A folder without any is graded as is (a compile
+    error that says to hand in the .py file)."""
     files = sorted(p for p in folder.iterdir() if p.suffix == ".py" and (p.is_file() or p.is_symlink()))
     if len(files) == 1:
-        return files[0]
-    for name in ("submission.py", "solution.py", "main.py"):
-        if folder / name in files:
-            return folder / name
-    return files[0] if files else folder
+        return files[0], None
+    if folder / "submission.py" in files:
+        return folder / "submission.py", None
+    if files:
+        names = ", ".join(inert(p.name) for p in files[:6]) + (", ..." if len(files) > 6 else "")
+        return folder, (f"{inert(str(folder))}: {len(files)} .py files ({names}) and no submission.py; "
+                        f"name the file to grade submission.py, or hand in only that one")
+    return folder, None
 
 
-def collect(paths):
-    """Submissions from files, folders or globs; the student id is the file or folder name.
+# --id-pattern's presets: the names LMS downloads give a student's file or folder
+ID_PATTERNS = {
+    # Moodle: "Zhang San_1001_assignsubmission_file_" (1001: the participant's id)
+    "moodle": r"^(?P<name>.+?)_(?P<id>\d+)_assign(?:submission|feedback)_",
+    # Canvas: "zhangsan_12345_67890_conv" or "zhangsan_LATE_12345_67890_conv" (12345: Canvas's user ID)
+    "canvas": r"^(?P<name>[^_]+)_(?:LATE_)?(?P<lms_id>\d+)_",
+}
+
+
+def id_pattern(text):
+    """The compiled --id-pattern (a preset's name or a regular expression with a group)."""
+    import re
+    if not text:
+        return None
+    source = ID_PATTERNS.get(text, text)
+    try:
+        pattern = re.compile(source)
+    except re.error as err:
+        raise JudgeError(f"--id-pattern {text!r}: not a regular expression ({err}); "
+                         f"for example '_(\\d+)_' or a preset: {', '.join(ID_PATTERNS)}") from None
+    if not pattern.groups:
+        raise JudgeError(f"--id-pattern {text!r}: has no group to take the id from; put the id "
+                         f"in parentheses, e.g. '_(\\d+)_', or name it (?P<id>...)")
+    return pattern
+
+
+def identify(raw, pattern, path):
+    """(student id, name, LMS id) from a file or folder name through --id-pattern."""
+    if pattern is None:
+        return raw, None, None
+    found = pattern.search(raw)
+    if not found:
+        raise JudgeError(f"{inert(str(path))}: its name does not match --id-pattern "
+                         f"{pattern.pattern!r}; fix the pattern or rename the file")
+    groups = found.groupdict()
+    lms_id = groups.get("lms_id")
+    student = groups.get("id") or lms_id or found.group(1)
+    if not student:
+        raise JudgeError(f"{inert(str(path))}: --id-pattern {pattern.pattern!r} matched an empty id")
+    return student, groups.get("name"), lms_id
+
+
+def collect(paths, pattern=None):
+    """Submissions from files, folders or globs; the student id is the file or folder name
+    (or what ``pattern``, a compiled --id-pattern, takes from it).
 
     A folder holds either .py files (one per student) or one folder per
     student with the submission inside.
@@ -60,29 +116,31 @@ def collect(paths):
         for match in matches:
             path = Path(match)
             if path.is_file() or path.is_symlink() and not path.is_dir():
-                found = [(path.stem, path)]
+                found = [(path.stem, path, None)]
             elif path.is_dir():
                 found = []
                 for child in sorted(path.iterdir()):
                     # a link (even a dangling one) is listed: it is graded CE, never dropped
                     if child.suffix == ".py" and (child.is_symlink() or child.is_file()):
-                        found.append((child.stem, child))
+                        found.append((child.stem, child, None))
                     elif child.is_symlink() and child.is_dir():   # graded as the link: CE
-                        found.append((child.name, child))
+                        found.append((child.name, child, None))
                     elif child.is_dir() and not child.name.startswith("."):
-                        found.append((child.name, _student_file(child)))
+                        found.append((child.name, *_student_file(child)))
                 if not found:
                     raise JudgeError(f"{match}: no .py files or student folders inside")
             else:
                 raise JudgeError(f"{inert(match)}: no such file or folder")
-            for student, file in found:
-                student = inert(student)           # a name that is not UTF-8 shows its bytes
+            for raw_id, file, problem in found:
+                raw_id, name, lms_id = identify(raw_id, pattern, file)
+                student = inert(raw_id)            # a name that is not UTF-8 shows its bytes
                 if student in seen and seen[student] != str(file):
                     raise JudgeError(f"{inert(str(file))}: student id {student!r} is also used by "
                                      f"{inert(seen[student])}; rename one of them")
                 if student not in seen:
                     seen[student] = str(file)
-                    entries.append(Entry(student, str(file)))
+                    entries.append(Entry(student, str(file), problem,
+                                         inert(name) if name else None, lms_id))
     if not entries:
         raise JudgeError("no submissions found; give files, folders or globs")
     return entries
@@ -118,7 +176,7 @@ def _grade_here(exercise_id, entries, options, on_done):
         ex, prepared = ready(exercise_id, options, worker)
         results = []
         for entry in entries:
-            report = grade_text(ex, read.read(entry.path), prepared, options, worker)
+            report = grade_text(ex, entry.read(), prepared, options, worker)
             results.append((entry.student, report))
             if on_done:
                 on_done(entry, report)
@@ -241,8 +299,8 @@ def _judge_process(exercise_id, entries, options, task_r, result_w):
                     break
                 entry = entries[channel.decode_json(payload)["index"]]
                 try:
-                    report = grade_text(ex, read.read(entry.path), prepared, options, worker)
-                    message = {"report": text_report.as_dict(report, "instructor")}
+                    report = grade_text(ex, entry.read(), prepared, options, worker)
+                    message = {"report": text_report.as_dict(report, "instructor", reveal=True)}
                 except JudgeError as err:     # e.g. strict mode on a machine that cannot
                     message = {"usage": str(err)}
                 except Exception as err:  # a fault of the judge: the parent reports it

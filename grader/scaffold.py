@@ -10,6 +10,8 @@ from pathlib import Path
 from grader.declare import cases as case_files
 from grader.declare import schema
 from grader.errors import JudgeError
+from grader import messages
+from grader.messages import _
 
 LANGUAGES = ("en", "zh")
 
@@ -77,20 +79,24 @@ def public_table(ex, case_list):
     public = [c for c in case_list if c.public]
     hidden = [c for c in case_list if not c.public]
     total = sum(c.points for c in case_list)
-    lines = [f"Public cases ({len(public)} of {len(case_list)}; "
-             f"{sum(c.points for c in public)} of {total} points):"]
+    lines = [_("Public cases ({count} of {all}; {points} of {total} points):", count=len(public),
+               all=len(case_list), points=sum(c.points for c in public), total=total)]
     rows = [(c.name, params_text(c.params), str(c.points)) for c in public]
     if rows:
-        widths = [max(len(r[i]) for r in rows + [("name", "params", "points")]) for i in range(3)]
-        lines.append(f"  {'name':<{widths[0]}}  {'params':<{widths[1]}}  {'points':>{widths[2]}}")
+        heads = (_("name"), _("params"), _("points"))
+        widths = [max(len(r[i]) for r in rows + [heads]) for i in range(3)]
+        lines.append(f"  {heads[0]:<{widths[0]}}  {heads[1]:<{widths[1]}}  {heads[2]:>{widths[2]}}")
         for name, params, points in rows:
             lines.append(f"  {name:<{widths[0]}}  {params:<{widths[1]}}  {points:>{widths[2]}}")
         for c in public:
             if c.description:
                 lines.append(f"  {c.name}: {c.description}")
     if hidden:
-        lines.append(f"  + {len(hidden)} hidden case{'s' * (len(hidden) != 1)} "
-                     f"({sum(c.points for c in hidden)} points): only their verdicts are shown")
+        points = sum(c.points for c in hidden)
+        lines.append("  + " + (_("1 hidden case ({points} points): only its verdict is shown", points=points)
+                               if len(hidden) == 1 else
+                               _("{count} hidden cases ({points} points): only their verdicts are shown",
+                                 count=len(hidden), points=points)))
     return "\n".join(lines)
 
 
@@ -248,24 +254,13 @@ def case_snippet(ex, case, target, module):
     return "\n".join(lines)
 
 
-ON_YOUR_MACHINE = {
-    "en": ("On your machine:\n"
-           "  judge init {id}\n"
-           "      the skeleton and the helpers it imports{helpers}: it runs with plain python\n"
-           "  judge case {id} NAME [-o FILE.npz]\n"
-           "      the inputs and expected outputs of the public case NAME, and the lines\n"
-           "      that load it and check your layer in a notebook"),
-    "zh": ("在自己的电脑上：\n"
-           "  judge init {id}\n"
-           "      写出代码框架及其导入的辅助模块{helpers}，可直接用 python 运行\n"
-           "  judge case {id} NAME [-o FILE.npz]\n"
-           "      写出公开测试用例 NAME 的输入和期望输出，并给出在 notebook 中\n"
-           "      读取它、检查你的代码的几行程序"),
-}
-
-
 def on_your_machine(ex, lang):
     """How to work on the exercise locally: a short section after the statement."""
-    text = ON_YOUR_MACHINE.get(lang, ON_YOUR_MACHINE["en"])
     helpers = f" ({', '.join(f'{h}.py' for h in ex.helpers)})" if ex.helpers else ""
-    return text.format(id=ex.id, helpers=helpers)
+    with messages.use(lang):
+        return _("On your machine:\n"
+                 "  judge init {id}\n"
+                 "      the skeleton and the helpers it imports{helpers}: it runs with plain python\n"
+                 "  judge case {id} NAME [-o FILE.npz]\n"
+                 "      the inputs and expected outputs of the public case NAME, and the lines\n"
+                 "      that load it and check your layer in a notebook", id=ex.id, helpers=helpers)

@@ -42,6 +42,9 @@ ENVIRONMENT = (
              "the service's data folder (default $XDG_DATA_HOME/dl-judge or ~/.local/share/dl-judge)"),
     Variable("JUDGE_SERVER", "server", "`judge submit`: the service's address"),
     Variable("JUDGE_TOKEN", "token", "`judge submit`: your token"),
+    Variable("JUDGE_LANG", "lang",
+             "language of every message, zh or en (default: --lang, else this, else the locale "
+             "LC_ALL/LC_MESSAGES/LANG, else en)"),
 )
 
 
@@ -82,6 +85,7 @@ class Settings:
     data_dir: str = _setting(None, "")
     server: str = _setting(None, "")
     token: str = _setting(None, "")
+    lang: str = _setting(None, "")
 
     @property
     def project_root(self):
@@ -146,6 +150,7 @@ def current(environ=None):
         data_dir=env.get("JUDGE_DATA") or None,
         server=env.get("JUDGE_SERVER") or None,
         token=env.get("JUDGE_TOKEN") or None,
+        lang=env.get("JUDGE_LANG") or None,
     )
 
 

@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -9,6 +10,10 @@ for path in (ROOT, ROOT / "exercises" / "lib"):
         sys.path.insert(0, str(path))
 
 SUBMISSIONS = ROOT / "tests" / "submissions"
+
+# The tests read English messages whatever the machine's locale; those that
+# check other languages say so in their own environment.
+os.environ["JUDGE_LANG"] = "en"
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -14,7 +14,7 @@ GRADER = ROOT / "grader"
 # lower layers first; a module may import its own layer and the ones below it
 LAYERS = (
     ("grader", "grader.box"),                                   # the untrusted side: imports only itself
-    ("grader.errors", "grader.inert", "grader.processes", "grader.settings"),
+    ("grader.errors", "grader.inert", "grader.messages", "grader.processes", "grader.settings"),
     ("grader.declare",),                                        # what an exercise and its cases declare
     ("grader.answers",),                                        # the reference, expected results, mistakes
     ("grader.pipeline",),                                       # one submission: read ... decide

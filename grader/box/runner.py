@@ -94,6 +94,7 @@ def _run(fds, box, helpers, _exit):
         for name in request.get("helpers", ()):
             if name in helpers:
                 sys.modules[name] = helpers[name]
+        signal.signal(SAMPLE_SIGNAL, _sample)
         run_cases(request, arrays, budgets)
     except BaseException as err:
         if not ready:
@@ -103,6 +104,25 @@ def _run(fds, box, helpers, _exit):
                 pass
         _exit(70)
     _exit(0)
+
+
+SAMPLE_SIGNAL = signal.SIGUSR2          # PID 1 sends it when a case is out of time
+
+
+def _sample(signum, frame):
+    """Where a case stuck past its limit is: the innermost line of submission.py,
+    handed back as a result frame of its own just before the run is killed (a
+    run that replaces this handler simply tells nothing)."""
+    line = None
+    while frame is not None:
+        if frame.f_code.co_filename == "submission.py":
+            line = frame.f_lineno
+            break
+        frame = frame.f_back
+    try:
+        wire.write_case(RESULT_FD, {"status": "stuck", "line": line}, [])
+    except BaseException:
+        pass
 
 
 def lock_in(box, cpu_seconds, memory_mb):

@@ -20,6 +20,8 @@ SETUP_SECONDS = 10.0            # longest a run may take to read its request and
 EXIT_SECONDS = 2.0              # longest a run may take to end after its last case
 KILL_SECONDS = 5.0              # longest PID 1 may take to end a run it was asked to kill
 OUTPUT_KEEP = 8 * 1024          # bytes of printed output sent back for feedback
+SAMPLE_SECONDS = 0.2            # how long a run out of time has to say which line it is on
+SAMPLE_CAP = 4096               # the largest frame accepted as that answer
 
 
 def envelope(state, wall_ms, **more):
@@ -159,10 +161,11 @@ class Session:
             selector.close()
         now = time.monotonic()
         if state is not None:                     # the worker ends it: a limit was reached
+            stuck = self._sample(res_r) if state == "timeout" and self.index < len(cases) else b""
             self._end_run(kill=True)
             if self.index >= len(cases):          # every case is in; it only would not end
                 return
-            yield envelope(state, (now - started) * 1000), b"", bytes(self.output)
+            yield envelope(state, (now - started) * 1000), stuck, bytes(self.output)
             return
         # The run ended by itself: what it handed back before, then why it stopped.
         while self._pump_results(res_r):
@@ -184,6 +187,34 @@ class Session:
         if facts["state"] not in ("exited", "signaled"):
             raise BoxFault("the box reported a run it could not account for")
         yield envelope(wall_ms=(now - started) * 1000, **facts), b"", bytes(self.output)
+
+    def _sample(self, res_r):
+        """Ask PID 1 to make the run say which line it is on; the frame it writes
+        (or b"" when none comes in time, or the bytes before it were a partial frame)."""
+        if self.pending or self.ended is not None:
+            return b""
+        try:
+            zygote.send(self.box.sock, {"op": "sample"})
+        except OSError:
+            return b""
+        deadline = time.monotonic() + SAMPLE_SECONDS
+        selector = selectors.DefaultSelector()
+        selector.register(res_r, selectors.EVENT_READ)
+        try:
+            while True:
+                if len(self.pending) >= wire.HEADER.size:
+                    (size,) = wire.HEADER.unpack_from(self.pending, 0)
+                    if size > SAMPLE_CAP:
+                        return b""
+                    if len(self.pending) >= wire.HEADER.size + size:
+                        return bytes(self.pending[wire.HEADER.size:wire.HEADER.size + size])
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not selector.select(remaining):
+                    return b""
+                if not self._pump_results(res_r):
+                    return b""
+        finally:
+            selector.close()
 
     def _next_case(self):
         self.index += 1

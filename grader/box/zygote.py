@@ -163,6 +163,11 @@ def _wait(sock, pid, box):
                 os._exit(0)
             if message.get("op") == "kill":
                 _kill_all(box, pid)
+            elif message.get("op") == "sample":      # a case ran out of time: where is it?
+                try:
+                    os.kill(pid, runner.SAMPLE_SIGNAL)
+                except OSError:
+                    pass
     finally:
         os.close(pidfd)
     while True:

@@ -7,10 +7,19 @@ import click
 
 from grader.cli import options
 from grader.cli.files import emit
+from grader import messages
 from grader.cli.group import main
+
+
+def group_lang(value):
+    """`show --lang`: the statement's language is every message's language."""
+    if value is not None:
+        messages.use(value)
+    return messages.current()
 from grader.declare import cases as case_files
 from grader.declare import exercise
 from grader.errors import EXIT_AC, EXIT_NOT_AC, JudgeError
+from grader.messages import _
 
 
 @main.command("list")
@@ -20,18 +29,28 @@ def list_exercises():
     if not ids:
         raise JudgeError("no exercises found under exercises/")
     rows = []
+    broken = 0
     for exercise_id in ids:
-        ex = exercise.load(exercise_id)
+        try:
+            ex = exercise.load(exercise_id)
+        except JudgeError as err:        # one broken exercise.yaml hides none of the others
+            broken += 1
+            rows.append((exercise_id, _("(broken)"), _("cannot be loaded: {error}", error=err)))
+            continue
         try:
             found = case_files.load(ex)
-            count = f"{len(found)} cases ({sum(c.public for c in found)} public)"
+            count = _("{count} cases ({public} public)", count=len(found),
+                      public=sum(c.public for c in found))
         except JudgeError as err:
-            count = f"cases broken: {err}"
-        rows.append((exercise_id, ex.display_title("en"), count))
+            broken += 1
+            count = _("cases broken: {error}", error=err)
+        rows.append((exercise_id, ex.display_title(messages.current()), count))
     width = max(len(r[0]) for r in rows)
     title_width = max(len(r[1]) for r in rows)
     for exercise_id, title, count in rows:
         click.echo(f"{exercise_id:<{width}}  {title:<{title_width}}  {count}")
+    if broken:
+        sys.exit(EXIT_NOT_AC)            # listed, and a script still hears that something is wrong
 
 
 @main.group()
@@ -92,17 +111,19 @@ def init(exercise_id, file, force):
     from grader import scaffold
     ex = exercise.load(exercise_id)
     target, *helpers = scaffold.write_skeleton(ex, file or f"{ex.id}.py", force)
-    click.echo(f"wrote {target}: write your code between the Begin and End markers, then run "
-               f"`judge grade {target} -e {ex.id}`")
+    click.echo(_("wrote {file}: write your code between the Begin and End markers, then run "
+                 "`judge grade {file} -e {id}`", file=target, id=ex.id))
     if helpers:
-        click.echo(f"wrote {', '.join(str(h) for h in helpers)} beside it: the helpers it imports, "
-                   f"so that `python {target}` works on your machine")
+        click.echo(_("wrote {files} beside it: the helpers it imports, so that `python {file}` works "
+                     "on your machine", files=", ".join(str(h) for h in helpers), file=target))
 
 
 @main.command("show")
 @click.argument("exercise_id")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
-              help="Language of the statement.")
+@click.option("--lang", type=click.Choice(["en", "zh"]),
+              callback=lambda ctx, param, value: group_lang(value),
+              help="Language of the statement and every message [default: JUDGE_LANG, else the "
+                   "locale, else en].")
 def show(exercise_id, lang):
     """Print the statement of EXERCISE_ID and its public cases."""
     from grader import scaffold

@@ -47,6 +47,69 @@ def to_csv(results):
     return buffer.getvalue()
 
 
+# ---------------------------------------------------------------- LMS gradebooks
+
+# Canvas's gradebook import: the student columns it matches on (any one of ID,
+# SIS User ID and SIS Login ID), Section, then one column per assignment; a
+# "Points Possible" row under the header gives the assignment's maximum.
+CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+
+# Moodle's assignment "offline grading worksheet", as its upload reads it: rows
+# found by "Identifier" ("Participant N"), the grade from "Grade", the
+# feedback from "Feedback comments".
+MOODLE_COLUMNS = ("Identifier", "Full name", "Status", "Grade", "Maximum Grade",
+                  "Grade can be changed", "Feedback comments")
+
+
+def _csv(rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for row in rows:
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def to_canvas(results, assignment, people=None):
+    """Canvas's gradebook CSV. ``people`` maps a student id to (name, Canvas user ID)
+    as --id-pattern found them; without a Canvas ID, the student id goes in SIS User ID."""
+    people = people or {}
+    top = max((r.max_score for _, r in results), default=0)
+    rows = [[*CANVAS_COLUMNS, assignment],
+            ["Points Possible", "", "", "", "", top]]
+    for student, report in results:
+        name, lms_id = people.get(student, (None, None))
+        rows.append([_safe_cell(name or student), lms_id or "", "" if lms_id else _safe_cell(student),
+                     "", "", report.score])
+    return _csv(rows)
+
+
+def feedback_line(report):
+    """One line a student may read: the verdict, the score, the first failing public case."""
+    line = (f"{report.verdict} ({MEANING[report.verdict]}): {report.score}/{report.max_score}, "
+            f"{report.passed}/{report.total} cases passed")
+    if report.compile_error:
+        return f"{line}. {report.compile_error}"
+    failing = [c for c in report.cases if c.verdict not in (Verdict.AC, Verdict.CE)
+               and c.visibility == "public"]
+    if failing:
+        line += f". First failing public case, {failing[0].name}: {failing[0].message}"
+    elif report.verdict is not Verdict.AC:
+        line += ". Every public case passed; a hidden case did not."
+    return line
+
+
+def to_moodle(results, people=None):
+    """Moodle's offline grading worksheet, ready to upload into the assignment."""
+    people = people or {}
+    rows = [list(MOODLE_COLUMNS)]
+    for student, report in results:
+        name, _ = people.get(student, (None, None))
+        rows.append([f"Participant {_safe_cell(student)}", _safe_cell(name or student), "Graded",
+                     f"{report.score:.2f}", f"{report.max_score:.2f}", "Yes",
+                     _safe_cell(feedback_line(report))])
+    return _csv(rows)
+
+
 def summary(results):
     """Counts per verdict, mean and median score, and the most failed cases."""
     scores = [report.score for _, report in results]
@@ -77,17 +140,17 @@ def summary_text(info):
     return "\n".join(lines)
 
 
-def to_batch_json(results):
+def to_batch_json(results, reveal=False):
     return json.dumps({
         "summary": summary(results),
-        "submissions": [dict(text_report.as_dict(report, "instructor"), student=student)
+        "submissions": [dict(text_report.as_dict(report, "instructor", reveal), student=student)
                         for student, report in results],
     }, indent=2, ensure_ascii=False)
 
 
 # ---------------------------------------------------------------- JUnit
 
-def _testsuite(student, report):
+def _testsuite(student, report, reveal=False):
     failures = sum(1 for c in report.cases if c.verdict is Verdict.WA)
     errors = sum(1 for c in report.cases if c.verdict not in (Verdict.AC, Verdict.WA))
     seconds = sum(c.time_ms for c in report.cases) / 1000
@@ -108,10 +171,13 @@ def _testsuite(student, report):
             continue
         tag = "failure" if case.verdict is Verdict.WA else "error"
         message = report.compile_error if case.verdict is Verdict.CE else case.message
+        details = case.details
+        if reveal and case.revealed:                 # an instructor's own report only
+            message, details = case.revealed.get("message", message), case.revealed.get("details", [])
         node = ET.SubElement(element, tag, {"message": _xml_text(message),
                                             "type": str(case.verdict)})
         node.text = _xml_text("\n".join([f"{case.verdict}: {MEANING[case.verdict]}", message,
-                                         *case.details]))
+                                         *details]))
     return suite
 
 
@@ -120,11 +186,11 @@ def _xml_text(text):
     return "".join(ch for ch in str(text) if ch in "\t\n\r" or ord(ch) >= 0x20)
 
 
-def to_junit(results):
+def to_junit(results, reveal=False):
     """A <testsuites> document: one testsuite per submission, one testcase per case."""
     root = ET.Element("testsuites", {"name": "dl-judge"})
     for student, report in results:
-        root.append(_testsuite(student, report))
+        root.append(_testsuite(student, report, reveal))
     root.set("tests", str(sum(len(r.cases) for _, r in results)))
     root.set("failures", str(sum(int(s.get("failures")) for s in root)))
     root.set("errors", str(sum(int(s.get("errors")) for s in root)))

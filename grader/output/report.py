@@ -4,6 +4,7 @@ import json
 import sys
 
 from grader import settings
+from grader.messages import _
 from grader.pipeline.verdict import MEANING, CaseResult, Report, Verdict
 
 COLOURS = {
@@ -26,9 +27,12 @@ def _paint(text, verdict, colour):
 VIEWS = settings.VIEWS
 
 
-def as_dict(report, view="student"):
+def as_dict(report, view="student", reveal=False):
     """The report as data. A student's view names hidden cases only by number;
-    an instructor's keeps every real name (and the numbered label)."""
+    an instructor's keeps every real name (and the numbered label), and with
+    ``reveal`` what each hidden case said (its message, details, real time)."""
+    if reveal and view != "instructor":
+        raise ValueError("hidden cases are revealed only in an instructor's view")
     data = {
         "exercise": report.exercise,
         "submission": report.submission,
@@ -52,6 +56,7 @@ def as_dict(report, view="student"):
                 "details": list(c.details),
                 "hint": c.hint or None,
                 "output": c.output or None,
+                **({"revealed": c.revealed} if reveal and c.revealed else {}),
             }
             for c in report.cases
         ],
@@ -63,14 +68,14 @@ def from_dict(data):
     """The Report that as_dict() described (for reports passed between judge processes)."""
     cases = [CaseResult(c["name"], Verdict(c["verdict"]), c["score"], c["max_score"], c["time_ms"],
                         c["visibility"], c["message"], list(c["details"]), c["output"] or "",
-                        c["hint"] or "", c.get("label") or "")
+                        c["hint"] or "", c.get("label") or "", c.get("revealed"))
              for c in data["cases"]]
     return Report(data["exercise"], data["submission"], cases, verdict=Verdict(data["verdict"]),
                   notes=list(data["notes"]), compile_error=data["compile_error"] or "")
 
 
-def to_json(report, view="student"):
-    return json.dumps(as_dict(report, view), indent=2, ensure_ascii=False)
+def to_json(report, view="student", reveal=False):
+    return json.dumps(as_dict(report, view, reveal), indent=2, ensure_ascii=False)
 
 
 def _time(case):
@@ -86,7 +91,7 @@ def _header(exercise, submission):
 
 def _case_line(c, width, colour, view):
     tag = _paint(f"{str(c.verdict):<3}", c.verdict, colour)
-    hidden = " (hidden)" if c.visibility == "hidden" else ""
+    hidden = _(" (hidden)") if c.visibility == "hidden" else ""
     message = "" if c.verdict is Verdict.AC else f"  {c.message}"
     return (f"  {tag} {c.shown_name(view):<{width}} {c.score:>3}/{c.max_score:<3} "
             f"{_time(c)}{hidden}{message}")
@@ -125,7 +130,27 @@ class LiveText:
         self.write(line + "\n")
 
 
-def to_text(report, colour=False, view="student"):
+def _revealed(report):
+    """For an instructor: what every failing hidden case said (never shown to students)."""
+    lines = []
+    for c in report.cases:
+        if c.visibility != "hidden" or c.verdict in (Verdict.AC, Verdict.CE) or not c.revealed:
+            continue
+        lines.append("")
+        lines.append(_("Hidden case {name} ({label}, {meaning}, {ms} ms; instructors only):",
+                       name=c.name, label=c.label, meaning=MEANING[c.verdict],
+                       ms=f"{c.revealed.get('time_ms', 0):.1f}"))
+        for detail in c.revealed.get("details") or [c.revealed.get("message", "")]:
+            lines.append(f"  {detail}")
+        if c.revealed.get("output"):
+            lines.append("  " + _("it printed:"))
+            lines += [f"    | {line}" for line in c.revealed["output"].split("\n")]
+    return lines
+
+
+def to_text(report, colour=False, view="student", reveal=False):
+    if reveal and view != "instructor":
+        raise ValueError("hidden cases are revealed only in an instructor's view")
     lines = [_header(report.exercise, report.submission)]
     if report.compile_error:
         lines.append(_paint("CE", Verdict.CE, colour) + f"  {report.compile_error}")
@@ -134,22 +159,26 @@ def to_text(report, colour=False, view="student"):
         for c in report.cases:
             lines.append(_case_line(c, width, colour, view))
     for note in report.notes:
-        lines.append(f"note: {note}")
+        lines.append(_("note: {note}", note=note))
     failing = [c for c in report.cases if c.verdict not in (Verdict.AC, Verdict.CE)
                and c.visibility == "public"]
     if failing:
         c = failing[0]
         lines.append("")
-        lines.append(f"First failing public case, {c.name} ({MEANING[c.verdict]}):")
+        lines.append(_("First failing public case, {name} ({meaning}):", name=c.name,
+                       meaning=MEANING[c.verdict]))
         for detail in c.details or [c.message]:
             lines.append(f"  {detail}")
         if c.hint:
-            lines.append(f"  likely mistake: {c.hint}")
+            lines.append("  " + _("likely mistake: {hint}", hint=c.hint))
         if c.output:
-            lines.append("  your program printed:")
+            lines.append("  " + _("your program printed:"))
             lines += [f"    | {line}" for line in c.output.split("\n")]
+    if reveal:
+        lines += _revealed(report)
     lines.append("")
     verdict = _paint(str(report.verdict), report.verdict, colour)
-    lines.append(f"Result: {verdict} ({MEANING[report.verdict]})  score {report.score}/"
-                 f"{report.max_score}  passed {report.passed}/{report.total} cases")
+    lines.append(_("Result: {verdict} ({meaning})  score {score}/{max_score}  passed {passed}/{total} cases",
+                   verdict=verdict, meaning=MEANING[report.verdict], score=report.score,
+                   max_score=report.max_score, passed=report.passed, total=report.total))
     return "\n".join(lines)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from grader.messages import _
+
 
 @dataclass
 class Mismatch:
@@ -53,22 +55,27 @@ def compare(name, info, got, expected, atol, rtol, source="returned"):
     none|type|dtype}); ``got`` the parsed array or None. ``source`` says how
     the value reaches the judge: "returned" by a call or an "attribute".
     """
-    want = f"a numpy array of shape {tuple(expected.shape)}"
+    want = _("a numpy array of shape {shape}", shape=tuple(expected.shape))
     kind = info.get("kind")
     if kind in ("missing", "none") or (kind == "array" and got is None):
         if source == "attribute":
-            return Mismatch(name, "missing", f"self.{name} is not set (still None): "
-                                             f"store {want} in self.{name}")
-        return Mismatch(name, "missing", f"{name} is None: {source} nothing; return {want}")
+            return Mismatch(name, "missing", _("self.{name} is not set (still None): store {want} in "
+                                               "self.{name}", name=name, want=want))
+        said = (_("{call} returned", call=source[:-len(" returned")]) if source.endswith(" returned")
+                else _("returned"))
+        return Mismatch(name, "missing", _("{name} is None: {source} nothing; return {want}",
+                                           name=name, source=said, want=want))
     if kind == "type":
-        return Mismatch(name, "type", f"{name} is a {info.get('type', 'value')}, expected {want}")
+        return Mismatch(name, "type", _("{name} is a {type}, expected {want}", name=name,
+                                        type=info.get("type", "value"), want=want))
     if kind == "dtype":
-        return Mismatch(name, "dtype", f"{name} has dtype {info.get('dtype')}; expected real "
-                                       f"numbers ({expected.dtype})")
+        return Mismatch(name, "dtype", _("{name} has dtype {dtype}; expected real numbers ({expected})",
+                                         name=name, dtype=info.get("dtype"), expected=expected.dtype))
     if kind != "array":
-        return Mismatch(name, "type", f"{name} could not be read back from your program")
+        return Mismatch(name, "type", _("{name} could not be read back from your program", name=name))
     if got.dtype.kind == "b" and expected.dtype.kind != "b":
-        return Mismatch(name, "dtype", f"{name} holds booleans; expected real numbers ({expected.dtype})")
+        return Mismatch(name, "dtype", _("{name} holds booleans; expected real numbers ({expected})",
+                                         name=name, expected=expected.dtype))
     if got.shape != expected.shape:
         return Mismatch(name, "shape", _shape_message(name, got.shape, expected.shape))
     total = expected.size
@@ -78,8 +85,9 @@ def compare(name, info, got, expected, atol, rtol, source="returned"):
     if not finite.all():
         index = np.unravel_index(int(np.argmin(finite)), got.shape) if got.ndim else ()
         count = int(total - finite.sum())
-        return Mismatch(name, "nonfinite", f"{name} contains {fmt(got64[index])} at {where(index)} "
-                                           f"({count} of {total} values are not finite)",
+        return Mismatch(name, "nonfinite", _("{name} contains {value} at {where} ({count} of {total} "
+                                             "values are not finite)", name=name, value=fmt(got64[index]),
+                                             where=where(index), count=count, total=total),
                         count, total)
     error = np.abs(got64 - exp64)
     limit = allowed(exp64, atol, rtol)
@@ -91,29 +99,33 @@ def compare(name, info, got, expected, atol, rtol, source="returned"):
     index = np.unravel_index(flat, got.shape) if got.ndim else ()
     e, g = float(exp64[index]), float(got64[index])
     abs_err = abs(g - e)
-    rel_text = f"{abs_err / abs(e):.2e}" if e != 0 else "n/a, expected 0"
-    message = (f"{name}: {count} of {total} values are off; worst at {where(index)}: "
-               f"expected {fmt(e)}, got {fmt(g)} (abs error {abs_err:.2e}, rel error "
-               f"{rel_text}; allowed {atol:g} + {rtol:g}*|expected|)")
+    rel_text = f"{abs_err / abs(e):.2e}" if e != 0 else _("n/a, expected 0")
+    message = _("{name}: {count} of {total} values are off; worst at {where}: expected {expected}, "
+                "got {got} (abs error {abs_err}, rel error {rel}; allowed {atol} + {rtol}*|expected|)",
+                name=name, count=count, total=total, where=where(index), expected=fmt(e), got=fmt(g),
+                abs_err=f"{abs_err:.2e}", rel=rel_text, atol=f"{atol:g}", rtol=f"{rtol:g}")
     return Mismatch(name, "value", message, count, total)
 
 
 def _shape_message(name, got, want):
-    message = f"{name} has shape {tuple(got)} but must have shape {tuple(want)}"
+    message = _("{name} has shape {got} but must have shape {want}", name=name, got=tuple(got),
+                want=tuple(want))
     if [d for d in got if d != 1] == [d for d in want if d != 1]:
-        message += " (an extra or a missing axis of size 1: keepdims=True, or a reshape?)"
+        message += _(" (an extra or a missing axis of size 1: keepdims=True, or a reshape?)")
     elif np.prod(got, dtype=np.int64) == np.prod(want, dtype=np.int64):
         if sorted(got) == sorted(want):
-            message += " (same sizes in another order: a transpose or reshape is off)"
+            message += _(" (same sizes in another order: a transpose or reshape is off)")
         else:
-            message += " (same number of values: reshape it to the expected shape)"
+            message += _(" (same number of values: reshape it to the expected shape)")
     elif len(got) > len(want) and (tuple(got[:len(want)]) == tuple(want)
                                    or tuple(got[len(got) - len(want):]) == tuple(want)):
         extra = len(got) - len(want)
-        message += (f" ({extra} {'axes' if extra > 1 else 'axis'} too many: "
-                    f"should the sum run over {'them' if extra > 1 else 'it'} too?)")
+        if extra > 1:
+            message += _(" ({extra} axes too many: should the sum run over them too?)", extra=extra)
+        else:
+            message += _(" (1 axis too many: should the sum run over it too?)")
     elif len(got) != len(want):
-        message += f" ({len(got)} dimensions instead of {len(want)})"
+        message += _(" ({got} dimensions instead of {want})", got=len(got), want=len(want))
     return message
 
 
@@ -127,23 +139,25 @@ def pattern(got, expected):
     if scale == 0:
         return ""
     if np.allclose(got, -exp, rtol=1e-6, atol=1e-9 * scale):
-        return "every value has the wrong sign"
+        return _("every value has the wrong sign")
     if not got.any():
-        return "every value is zero: is the result computed and returned?"
+        return _("every value is zero: is the result computed and returned?")
     dot = float(np.vdot(exp, exp))
     ratio = float(np.vdot(got, exp)) / dot if dot else 0.0
     if ratio and abs(ratio - 1) > 1e-6 and np.allclose(got, ratio * exp, rtol=1e-6, atol=1e-9 * scale):
-        return f"every value is {ratio:.4g} times the expected one (a sum/mean mix-up or an extra factor?)"
+        return _("every value is {ratio} times the expected one (a sum/mean mix-up or an extra factor?)",
+                 ratio=f"{ratio:.4g}")
     close = lambda a, b: np.allclose(a, b, rtol=1e-6, atol=1e-9 * scale)  # noqa: E731
     for axes in itertools.permutations(range(exp.ndim)):
         if axes != tuple(range(exp.ndim)) and exp.transpose(axes).shape == got.shape \
                 and close(got, exp.transpose(axes)):
-            how = "transposed" if exp.ndim == 2 else f"with its axes in the order {axes}"
-            return f"the right values, {how}: check the axes of a transpose or the order of a product"
+            how = _("transposed") if exp.ndim == 2 else _("with its axes in the order {axes}", axes=axes)
+            return _("the right values, {how}: check the axes of a transpose or the order of a product",
+                     how=how)
     if exp.ndim >= 1 and exp.shape[0] > 1 and close(got[0], exp[0]) and not close(got[1:], exp[1:]):
-        return ("only the first entry along axis 0 (the first sample) is right: "
-                "is every sample of the batch handled, not only the first?")
+        return _("only the first entry along axis 0 (the first sample) is right: "
+                 "is every sample of the batch handled, not only the first?")
     if close(np.sort(got, axis=None), np.sort(exp, axis=None)) and np.unique(exp).size > 2:
-        return ("every expected value is there but some are in the wrong place: an axis order "
-                "in a transpose or reshape, or values sent to the wrong position")
+        return _("every expected value is there but some are in the wrong place: an axis order "
+                 "in a transpose or reshape, or values sent to the wrong position")
     return ""

@@ -94,6 +94,23 @@ def decode(result, outputs, expected):
     return Returned(decoded, _elapsed(header.get("elapsed_ms")), problem)
 
 
+def stuck_line(result):
+    """The line of submission.py a run out of time said it was on, or None.
+
+    The run writes it when asked (one frame, a header and no arrays); it is
+    the student's own word, so it is only ever shown to that student, as a
+    line number of their file."""
+    try:
+        frames = wire.split_frames(result, max_frames=1)
+        header = wire.decode_json(frames[0]) if len(frames) == 1 else {}
+    except wire.ChannelError:
+        return None
+    line = header.get("line") if isinstance(header, dict) and header.get("status") == "stuck" else None
+    if isinstance(line, int) and not isinstance(line, bool) and 0 < line < 1_000_000:
+        return line
+    return None
+
+
 def _elapsed(value):
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
         return float(value)

@@ -11,6 +11,7 @@ import signal
 
 from grader.box import limits as box_limits
 from grader.inert import inert
+from grader.messages import _
 from grader.pipeline.verdict import Verdict
 from grader.settings import DEFAULTS
 
@@ -32,28 +33,28 @@ def coarse_ms(ms):
 
 def hidden_message(verdict):
     return {
-        Verdict.AC: "passed",
-        Verdict.WA: "wrong answer on a hidden case (its details are not shown)",
-        Verdict.RE: "runtime error on a hidden case (its details are not shown)",
-        Verdict.TLE: "time limit exceeded on a hidden case",
-        Verdict.MLE: "memory limit exceeded on a hidden case",
-        Verdict.OLE: "output limit exceeded on a hidden case",
-        Verdict.IE: "the judge failed on this case; this attempt does not count",
+        Verdict.AC: _("passed"),
+        Verdict.WA: _("wrong answer on a hidden case (its details are not shown)"),
+        Verdict.RE: _("runtime error on a hidden case (its details are not shown)"),
+        Verdict.TLE: _("time limit exceeded on a hidden case"),
+        Verdict.MLE: _("memory limit exceeded on a hidden case"),
+        Verdict.OLE: _("output limit exceeded on a hidden case"),
+        Verdict.IE: _("the judge failed on this case; this attempt does not count"),
     }.get(verdict, str(verdict))
 
 
 def signal_name(sig):
     """A plain name for a signal that ended a run: "segmentation fault", "file too large"."""
     names = {
-        signal.SIGSEGV: "segmentation fault", signal.SIGABRT: "aborted",
-        signal.SIGFPE: "floating-point exception", signal.SIGBUS: "bus error",
-        signal.SIGILL: "illegal instruction", signal.SIGKILL: "killed",
-        signal.SIGXFSZ: "file too large", signal.SIGTERM: "terminated",
-        signal.SIGPIPE: "broken pipe", signal.SIGSYS: "forbidden system call",
-        signal.SIGXCPU: "CPU time limit", signal.SIGINT: "interrupted",
-        signal.SIGHUP: "hang-up", signal.SIGQUIT: "quit", signal.SIGALRM: "alarm clock",
-        signal.SIGUSR1: "user signal 1", signal.SIGUSR2: "user signal 2",
-        signal.SIGTRAP: "trace trap",
+        signal.SIGSEGV: _("segmentation fault"), signal.SIGABRT: _("aborted"),
+        signal.SIGFPE: _("floating-point exception"), signal.SIGBUS: _("bus error"),
+        signal.SIGILL: _("illegal instruction"), signal.SIGKILL: _("killed"),
+        signal.SIGXFSZ: _("file too large"), signal.SIGTERM: _("terminated"),
+        signal.SIGPIPE: _("broken pipe"), signal.SIGSYS: _("forbidden system call"),
+        signal.SIGXCPU: _("CPU time limit"), signal.SIGINT: _("interrupted"),
+        signal.SIGHUP: _("hang-up"), signal.SIGQUIT: _("quit"), signal.SIGALRM: _("alarm clock"),
+        signal.SIGUSR1: _("user signal 1"), signal.SIGUSR2: _("user signal 2"),
+        signal.SIGTRAP: _("trace trap"),
     }
     try:
         return names.get(sig) or (signal.strsignal(sig) or f"signal {sig}").lower()
@@ -69,48 +70,64 @@ def printed(output):
     kept = text.split("\n")
     shown = "\n".join(kept[:OUTPUT_LINES])
     if len(kept) > OUTPUT_LINES:
-        shown += f"\n... ({len(kept) - OUTPUT_LINES} more lines)"
+        shown += "\n" + _("... ({count} more lines)", count=len(kept) - OUTPUT_LINES)
     return inert(shown[:2000], lines=True)
 
 
-def words(decision, limits, raised=None, mismatches=(), correct=(), place=None):
+def words(decision, limits, raised=None, mismatches=(), correct=(), place=None, stuck=None):
     """(message, details) for a Decision on a public case.
 
     ``raised`` is the decode.Raised of an error, ``mismatches`` and ``correct``
     the compared outputs, ``place(line)`` maps a line of the spliced file to
-    (line in the student's file, its text)."""
+    (line in the student's file, its text), ``stuck`` the line of the spliced
+    file a run out of time said it was on."""
     reason, facts = decision.reason, decision.facts
     time_limit, memory = limits.time_s, limits.memory_mb
     simple = {
-        "box_fault": f"the judge failed on this case ({inert(facts.get('reason'))}); "
-                     f"this attempt does not count",
-        "wall_time": f"took longer than the {time_limit:g} s time limit",
-        "cpu_time": f"used more than {time_limit:g} s of CPU time",
-        "output_limit": f"printed more than {limits.output_bytes // 1024} KB; remove debugging prints",
-        "result_limit": "returned far more data than the expected arrays hold",
-        "crash": f"crashed: {signal_name(facts.get('signal'))}",
-        "crash_near_memory": f"used more than the {memory} MB memory limit (it crashed with "
-                             f"{signal_name(facts.get('signal'))} near the limit)",
-        "exit_near_memory": f"used more than the {memory} MB memory limit (it ended with exit "
-                            f"code {facts.get('exit_code')} near the limit)",
-        "no_results": f"your program ended before handing back its results (exit code "
-                      f"{facts.get('exit_code')}); do not call exit(), quit(), sys.exit() or os._exit()",
-        "garbled": f"the results could not be read back ({inert(facts.get('reason'))}); "
-                   f"do not write to the judge's file descriptors",
-        "exit_code": f"your program ended with exit code {facts.get('exit_code')}",
-        "unacceptable": f"{facts.get('name')} could not be accepted: {inert(facts.get('error'))}",
-        "accepted": "all outputs match",
+        "box_fault": lambda: _("the judge failed on this case ({reason}); this attempt does not count",
+                               reason=inert(facts.get("reason"))),
+        "wall_time": lambda: _("took longer than the {limit} s time limit", limit=f"{time_limit:g}"),
+        "cpu_time": lambda: _("used more than {limit} s of CPU time", limit=f"{time_limit:g}"),
+        "output_limit": lambda: _("printed more than {kb} KB; remove debugging prints",
+                                  kb=limits.output_bytes // 1024),
+        "result_limit": lambda: _("returned far more data than the expected arrays hold"),
+        "crash": lambda: _("crashed: {signal}", signal=signal_name(facts.get("signal"))),
+        "crash_near_memory": lambda: _("used more than the {memory} MB memory limit (it crashed with "
+                                       "{signal} near the limit)", memory=memory,
+                                       signal=signal_name(facts.get("signal"))),
+        "exit_near_memory": lambda: _("used more than the {memory} MB memory limit (it ended with exit "
+                                      "code {code} near the limit)", memory=memory,
+                                      code=facts.get("exit_code")),
+        "no_results": lambda: _("your program ended before handing back its results (exit code "
+                                "{code}); do not call exit(), quit(), sys.exit() or os._exit()",
+                                code=facts.get("exit_code")),
+        "garbled": lambda: _("the results could not be read back ({reason}); do not write to the "
+                             "judge's file descriptors", reason=inert(facts.get("reason"))),
+        "exit_code": lambda: _("your program ended with exit code {code}", code=facts.get("exit_code")),
+        "unacceptable": lambda: _("{name} could not be accepted: {error}", name=facts.get("name"),
+                                  error=inert(facts.get("error"))),
+        "accepted": lambda: _("all outputs match"),
     }
     if reason in simple:
-        return simple[reason], []
+        said = simple[reason]()
+        if reason in ("wall_time", "cpu_time") and stuck and place:
+            line, text = place(stuck)
+            if line:
+                return (_("{message}; it was running line {line}: {text}", message=said, line=line,
+                          text=inert(text)),
+                        [_("line {line} was running when the time ran out: {text}", line=line,
+                           text=inert(text)),
+                         _("look for a loop that never ends or work repeated far more often than needed")])
+        return said, []
     if reason == "wrong":
         first = mismatches[0]
         details = [m.message for m in mismatches]
         if correct:
-            details.append(f"correct: {', '.join(correct)}")
+            details.append(_("correct: {names}", names=", ".join(correct)))
         message = first.message
         if len(mismatches) > 1:
-            message = f"{', '.join(m.name for m in mismatches)} are wrong; {message}"
+            message = _("{names} are wrong; {message}", names=", ".join(m.name for m in mismatches),
+                        message=message)
         return message, details
     return _raised_words(decision, raised, memory, place)
 
@@ -118,29 +135,31 @@ def words(decision, limits, raised=None, mismatches=(), correct=(), place=None):
 def _raised_words(decision, raised, memory, place):
     kind, message, phase = inert(raised.kind), inert(raised.message), inert(raised.phase)
     if decision.reason == "memory_error":
-        return f"ran out of memory (limit {memory} MB) in {phase}", []
+        return _("ran out of memory (limit {memory} MB) in {phase}", memory=memory, phase=phase), []
     if decision.reason == "exit_called":
-        return (f"raised {kind} in {phase}; do not call exit(), quit() or sys.exit() in your code"), []
+        return _("raised {kind} in {phase}; do not call exit(), quit() or sys.exit() in your code",
+                 kind=kind, phase=phase), []
     if decision.reason == "no_class":
-        return message or "the class is missing", []
+        return message or _("the class is missing"), []
     details = []
     for file, number, function in raised.frames[-4:]:
         if file == "submission.py" and isinstance(number, int) and not isinstance(number, bool):
             line, text = place(number) if place else (None, "")
-            details.append(f"line {line or '?'}, in {inert(function)}: {inert(text)}")
+            details.append(_("line {line}, in {function}: {text}", line=line or "?",
+                             function=inert(function), text=inert(text)))
         else:
-            details.append(f"in {inert(file)}, line {inert(number)}, in {inert(function)} "
-                           f"(called from your code)")
+            details.append(_("in {file}, line {line}, in {function} (called from your code)",
+                             file=inert(file), line=inert(number), function=inert(function)))
     summary = f"{kind}: {message}" if message else kind
-    where = f" in {phase}" if phase not in ("load", "outputs") else (
-        " while loading the file" if phase == "load" else "")
+    where = _(" in {phase}", phase=phase) if phase not in ("load", "outputs") else (
+        _(" while loading the file") if phase == "load" else "")
     return f"{summary}{where}{sandbox_hint(raised.message)}", details
 
 
 def compile_message(raised, place):
     """The CE message for an error raised while compiling the spliced file."""
     line, text = place(raised.line) if raised.line else (None, "")
-    where = f"line {line}: " if line else ""
+    where = _("line {line}: ", line=line) if line else ""
     source = f"  {inert(text.strip())}" if text else ""
     return f"{where}{inert(raised.kind)}: {inert(raised.message)}{source and ' ->' + source}"
 
@@ -148,12 +167,13 @@ def compile_message(raised, place):
 def sandbox_hint(message):
     """What the sandbox forbids, for an error it caused."""
     limits = {
-        "[Errno 1] Operation not permitted": "a submission may not start processes, open sockets "
-                                             "or signal other processes",
-        "[Errno 30] Read-only file system": "write files only in the current folder",
-        "[Errno 28] No space left on device": f"the current folder holds at most "
-                                              f"{box_limits.WORKDIR_LIMIT >> 20} MB",
-        "[Errno 27] File too large": f"a file may hold at most {box_limits.FILE_SIZE_LIMIT >> 20} MB",
+        "[Errno 1] Operation not permitted": _("a submission may not start processes, open sockets "
+                                               "or signal other processes"),
+        "[Errno 30] Read-only file system": _("write files only in the current folder"),
+        "[Errno 28] No space left on device": _("the current folder holds at most {mb} MB",
+                                                mb=box_limits.WORKDIR_LIMIT >> 20),
+        "[Errno 27] File too large": _("a file may hold at most {mb} MB",
+                                       mb=box_limits.FILE_SIZE_LIMIT >> 20),
     }
     for text, hint in limits.items():
         if message.startswith(text):

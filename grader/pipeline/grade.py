@@ -11,6 +11,7 @@ from grader.declare import cases as case_files
 from grader.declare import exercise
 from grader.errors import JudgeError
 from grader.inert import inert
+from grader.messages import _
 from grader.pipeline import compare, decide, decode, execute, feedback, hints, read, splice
 from grader.pipeline.decode import Raised, Returned
 from grader.pipeline.options import Options
@@ -67,9 +68,9 @@ def grade_text(ex, submission, prepared, options, worker, on_case=None, on_start
         return _compile_error(ex, label, prepared, str(err))
     notes = []
     if spliced.outside_changes:
-        notes.append(f"You changed lines {splice.describe_lines(spliced.outside_changes)} outside "
-                     f"the Begin/End markers; those changes were ignored: only the code between "
-                     f"the markers is graded.")
+        notes.append(_("You changed lines {lines} outside the Begin/End markers; those changes were "
+                       "ignored: only the code between the markers is graded.",
+                       lines=splice.describe_lines(spliced.outside_changes)))
     place = _placer(spliced, submission.text.split("\n"))
     shared = execute.shared_request(ex, spliced.source, options)
     labels = case_labels([item.case for item in prepared])
@@ -84,12 +85,12 @@ def grade_text(ex, submission, prepared, options, worker, on_case=None, on_start
         memory = options.memory_limit or item.case.memory_limit
         groups.setdefault((not item.case.public, memory), []).append(index)
     outcomes, compile_error = {}, None
-    for _, group in sorted(groups.items()):
+    for _key, group in sorted(groups.items()):
         if compile_error is not None:
             continue
         cases = [(execute.case_request(prepared[i].case, prepared[i].expected, options),
                   prepared[i].inputs_npy()) for i in group]
-        for index, (spec, _), answer in zip(group, cases, worker.run_cases(shared, cases)):
+        for index, (spec, _arrays), answer in zip(group, cases, worker.run_cases(shared, cases)):
             if compile_error is None:
                 outcome, returned = judge_case(ex, prepared[index], labels[index], spec, answer, place)
                 if isinstance(outcome, str):         # the file does not compile
@@ -136,7 +137,9 @@ def judge_case(ex, item, label, spec, answer, place):
         decision = decide.decide(facts, limits, returned, mismatches)
         if decision.verdict is Verdict.CE:
             return feedback.compile_message(returned, place), returned
-        message, details = feedback.words(decision, limits, returned, mismatches or [], correct, place)
+        stuck = decode.stuck_line(result) if result and decision.verdict is Verdict.TLE else None
+        message, details = feedback.words(decision, limits, returned, mismatches or [], correct, place,
+                                          stuck)
     except Exception:  # noqa: BLE001 - whatever a run sends back must not crash the judge
         if settings.debug():
             raise
@@ -145,11 +148,14 @@ def judge_case(ex, item, label, spec, answer, place):
     verdict = decision.verdict
     hint = hint if verdict is Verdict.WA else ""
     points = case.points if verdict is Verdict.AC else 0
-    if not case.public:
-        return CaseResult(case.name, verdict, points, case.points, feedback.coarse_ms(facts.wall_ms),
-                          case.visibility, feedback.hidden_message(verdict), label=label), returned
     elapsed = returned.elapsed_ms if isinstance(returned, Returned) else None
     time_ms = elapsed if elapsed is not None and elapsed <= limits.time_s * 1000 else facts.wall_ms
+    if not case.public:
+        revealed = {"message": message, "details": list(details), "time_ms": round(time_ms, 1),
+                    "output": feedback.printed(output)}
+        return CaseResult(case.name, verdict, points, case.points, feedback.coarse_ms(facts.wall_ms),
+                          case.visibility, feedback.hidden_message(verdict), label=label,
+                          revealed=revealed), returned
     return CaseResult(case.name, verdict, points, case.points, round(time_ms, 1), case.visibility,
                       message, list(details), feedback.printed(output), hint, label=label), returned
 
@@ -177,7 +183,7 @@ def _compare(ex, case, returned, expected_arrays):
 def _compile_error(ex, label, prepared, message, notes=()):
     labels = case_labels([p.case for p in prepared])
     results = [CaseResult(p.case.name, Verdict.CE, 0, p.case.points, 0.0, p.case.visibility,
-                          "not run: the file does not compile", label=text)
+                          _("not run: the file does not compile"), label=text)
                for p, text in zip(prepared, labels)]
     return Report(ex.id, inert(label), results, verdict=Verdict.CE, notes=list(notes),
                   compile_error=inert(message))

@@ -17,6 +17,8 @@ import re
 import tokenize
 from dataclasses import dataclass, field
 
+from grader.messages import _
+
 BEGIN = re.compile(r"^\s*#{3,}\s*begin\s*#{3,}\s*$", re.IGNORECASE)
 END = re.compile(r"^\s*#{3,}\s*end\s*#{3,}\s*$", re.IGNORECASE)
 MARKER_TEXT = "########## Begin ##########"
@@ -51,18 +53,19 @@ def regions(lines, who):
     for index, line in enumerate(lines):
         if BEGIN.match(line):
             if begin is not None:
-                raise SpliceError(f"{who}: line {index + 1} opens a Begin region again; the one on "
-                                  f"line {begin + 1} has no End marker before it")
+                raise SpliceError(_("{file}: line {line} opens a Begin region again; the one on line "
+                                    "{begin} has no End marker before it", file=who, line=index + 1,
+                                    begin=begin + 1))
             begin = index
         elif END.match(line):
             if begin is None:
-                raise SpliceError(f"{who}: line {index + 1} has an End marker with no Begin marker "
-                                  f"before it")
+                raise SpliceError(_("{file}: line {line} has an End marker with no Begin marker before it",
+                                    file=who, line=index + 1))
             found.append((begin, index))
             begin = None
     if begin is not None:
-        raise SpliceError(f"{who}: the Begin marker on line {begin + 1} has no End marker after it; "
-                          f"restore `########## End ##########` after your code")
+        raise SpliceError(_("{file}: the Begin marker on line {line} has no End marker after it; "
+                            "restore `########## End ##########` after your code", file=who, line=begin + 1))
     return found
 
 
@@ -73,12 +76,13 @@ def splice(skeleton, student, who="submission"):
     base_regions = regions(base, "skeleton")
     my_regions = regions(mine, who)
     if not my_regions:
-        raise SpliceError(f"{who}: no `{MARKER_TEXT}` / `########## End ##########` markers found; "
-                          f"write your code between the markers of the skeleton "
-                          f"(`judge init` writes a fresh copy)")
+        raise SpliceError(_("{file}: no `{marker}` / `########## End ##########` markers found; write "
+                            "your code between the markers of the skeleton (`judge init` writes a "
+                            "fresh copy)", file=who, marker=MARKER_TEXT))
     if len(my_regions) != len(base_regions):
-        raise SpliceError(f"{who}: found {len(my_regions)} Begin/End regions but the skeleton has "
-                          f"{len(base_regions)}; keep the markers exactly as the skeleton gives them")
+        raise SpliceError(_("{file}: found {found} Begin/End regions but the skeleton has {expected}; "
+                            "keep the markers exactly as the skeleton gives them", file=who,
+                            found=len(my_regions), expected=len(base_regions)))
     out, line_map, changed = [], {}, []
     base_pos = mine_pos = 0
     tabbed = any("\t" in _leading(line) for line in mine)   # then indentation is not compared
@@ -146,8 +150,8 @@ def reindent(block, indent, first_line, who):
 def _check_tabs(lines, my_regions, who):
     """SpliceError naming the first line between markers that Python would reject,
     in the student's whole file, for mixing tabs and spaces inconsistently."""
-    starts, _ = _statements(lines)
-    for index, _, consistent, _ in _python_indents(lines, starts, [(0, 0)]):
+    starts, _rest = _statements(lines)
+    for index, _width, consistent, _text in _python_indents(lines, starts, [(0, 0)]):
         if not consistent and any(begin < index < end for begin, end in my_regions):
             raise _tab_error(who, index + 1, lines[index])
 
@@ -175,8 +179,9 @@ def _python_indents(lines, starts, stack):
 
 
 def _tab_error(who, number, line):
-    return SpliceError(f"{who}: line {number}: TabError: inconsistent use of tabs and spaces in "
-                       f"indentation -> {line.strip()}; indent with tabs only or spaces only")
+    return SpliceError(_("{file}: line {line}: TabError: inconsistent use of tabs and spaces in "
+                         "indentation -> {text}; indent with tabs only or spaces only", file=who,
+                         line=number, text=line.strip()))
 
 
 def _statements(block):
@@ -230,7 +235,7 @@ def _outside(base_block, mine_block, mine_start, tabbed=False):
         return []
     changed = []
     matcher = difflib.SequenceMatcher(a=base, b=texts, autojunk=False)
-    for tag, _, _, j1, j2 in matcher.get_opcodes():
+    for tag, _i1, _i2, j1, j2 in matcher.get_opcodes():
         if tag in ("replace", "insert"):
             changed += [mine[j][0] for j in range(j1, j2)]
         elif tag == "delete" and mine:

@@ -1,7 +1,10 @@
 """Verdicts, per-case results and the whole report, with the rules that combine them."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+
+from grader.messages import _
 
 
 class Verdict(str, Enum):
@@ -18,16 +21,33 @@ class Verdict(str, Enum):
         return self.value
 
 
-MEANING = {
-    Verdict.AC: "accepted",
-    Verdict.WA: "wrong answer",
-    Verdict.RE: "runtime error",
-    Verdict.TLE: "time limit exceeded",
-    Verdict.MLE: "memory limit exceeded",
-    Verdict.OLE: "output limit exceeded",
-    Verdict.CE: "compile error",
-    Verdict.IE: "internal error of the judge",
-}
+def _meanings():
+    return {
+        Verdict.AC: _("accepted"),
+        Verdict.WA: _("wrong answer"),
+        Verdict.RE: _("runtime error"),
+        Verdict.TLE: _("time limit exceeded"),
+        Verdict.MLE: _("memory limit exceeded"),
+        Verdict.OLE: _("output limit exceeded"),
+        Verdict.CE: _("compile error"),
+        Verdict.IE: _("internal error of the judge"),
+    }
+
+
+class _Meaning(Mapping):
+    """A verdict's meaning in words, in the reader's language at the time it is read."""
+
+    def __getitem__(self, verdict):
+        return _meanings()[Verdict(verdict)]
+
+    def __iter__(self):
+        return iter(Verdict)
+
+    def __len__(self):
+        return len(Verdict)
+
+
+MEANING = _Meaning()
 
 
 @dataclass
@@ -43,6 +63,9 @@ class CaseResult:
     output: str = ""                             # what the student printed (public cases only)
     hint: str = ""                               # the likely mistake (public cases only)
     label: str = ""                              # the name a student sees ("hidden 2")
+    # a hidden case's own words, for instructors who ask (--reveal-hidden):
+    # {"message", "details", "time_ms", "output"}; never in anything a student gets
+    revealed: dict = None
 
     def shown_name(self, view="student"):
         """The case's name for ``view``: instructors see every real name,
@@ -98,5 +121,5 @@ def case_labels(case_list):
             labels.append(case.name)
         else:
             hidden += 1
-            labels.append(f"hidden {hidden}")
+            labels.append(f"hidden {hidden}")     # a stable name: JSON, CSV and the service key on it
     return labels

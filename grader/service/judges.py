@@ -110,11 +110,12 @@ class Judge:
         def on_case(index, case):
             one = pipeline.Report(ex.id, job.filename, [case])
             queue.case_line(self.store, job, index, pipeline.as_dict(one, "student")["cases"][0],
-                            pipeline.as_dict(one, "instructor")["cases"][0])
+                            pipeline.as_dict(one, "instructor", reveal=True)["cases"][0])
 
         report = self.g.grade_text(ex, self._read(job), prepared, self.options, worker,
                                    on_case=on_case)
-        student, instructor = pipeline.as_dict(report, "student"), pipeline.as_dict(report, "instructor")
+        student = pipeline.as_dict(report, "student")
+        instructor = pipeline.as_dict(report, "instructor", reveal=True)   # instructors see hidden cases' words
         if report.verdict is pipeline.Verdict.IE:
             queue.judge_fault(self.store, job, queue.FAILED_MESSAGE, version, student, instructor)
         else:

@@ -211,7 +211,8 @@ def submission_page(submission_id: int, request: Request):
         raise ApiError(404, f"no submission {submission_id} of yours")
     data = views.submission(store, row, user, with_source=True)
     view = "instructor" if user.instructor else "student"
-    text = pipeline.to_text(pipeline.from_dict(data["report"]), view=view) if data["report"] else ""
+    text = (pipeline.to_text(pipeline.from_dict(data["report"]), view=view, reveal=user.instructor)
+            if data["report"] else "")
     return _page(request, "submission.html", user=user, sub=data, text=text,
                  pending=row["status"] in queue.PENDING)
 

@@ -139,6 +139,7 @@ def test_reports_as_each_user_may_see_them(client, data, tokens, pool):
     assert hidden and all(c["name"].startswith("hidden ") for c in hidden)
     assert all(not c["details"] and c["hint"] is None and c["output"] is None for c in hidden)
     assert all("label" not in c for c in body["report"]["cases"])
+    assert "revealed" not in mine.text and "dx: " not in json.dumps(hidden)
     # someone else's: as if it did not exist
     theirs = client.get(f"/api/v1/submissions/{made}", headers=bearer(tokens["bob"]))
     assert theirs.status_code == 404 and "error" in theirs.json()
@@ -149,6 +150,9 @@ def test_reports_as_each_user_may_see_them(client, data, tokens, pool):
     seen = client.get(f"/api/v1/submissions/{made}", headers=bearer(tokens["prof"])).json()
     names = [c["name"] for c in seen["report"]["cases"] if c["visibility"] == "hidden"]
     assert names and not any(name.startswith("hidden ") for name in names)
+    # ... and what each hidden case said
+    told = [c["revealed"] for c in seen["report"]["cases"] if c["visibility"] == "hidden"]
+    assert len(told) == len(names) and all(t["message"] for t in told)
     listed = client.get("/api/v1/submissions?exercise=conv_backward", headers=bearer(tokens["prof"]))
     assert [s["id"] for s in listed.json()["submissions"]] == [made]
     assert client.get("/api/v1/submissions?exercise=affine_backward",
