@@ -279,17 +279,24 @@ def test_init_unknown_exercise_is_one_line(tmp_path):
     assert not (tmp_path / "a.py").exists()
 
 
-@pytest.mark.parametrize("lang, words", [("en", "## Task"), ("zh", "## 任务")])
-def test_show_prints_the_statement_and_only_public_cases(lang, words):
+SHOWN = {   # show --lang is the statement's language and every message's
+    "en": ("## Task", "Public cases (4 of 9; 45 of 100 points):", "+ 5 hidden cases (55 points)"),
+    "zh": ("## 任务", "公开测试点（共 9 个中的 4 个；100 分中的 45 分）：", "+ 5 个隐藏测试点（55 分）"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_show_prints_the_statement_and_only_public_cases(lang):
+    words, table, hidden = SHOWN[lang]
     done = judge("show", "affine_backward", "--lang", lang)
     assert done.returncode == 0, done.stderr
     assert words in done.stdout
     found = cases.load(exercise.load("affine_backward"))
     for case in found:
         assert (case.name in done.stdout) == case.public
-    assert "Public cases (4 of 9; 45 of 100 points):" in done.stdout
+    assert table in done.stdout
     assert "images_2x3x4x5_to_6  N=2 dims=[3,4,5] M=6" in done.stdout
-    assert "+ 5 hidden cases (55 points)" in done.stdout
+    assert hidden in done.stdout
 
 
 def test_show_rejects_an_unknown_language():
